@@ -1,0 +1,118 @@
+package dev.relay.delivery;
+
+import static dev.relay.timeline.Timeline.utc;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+/**
+ * relay_message. {@link #lock} takes the row lock that serialises everything that reads a
+ * message's status and then moves its process: the dispatch job and each webhook status.
+ */
+@Repository
+class MessageRepository {
+
+  private static final String COLUMNS =
+      "message_id, room_id, sequence, channel, recipient, body, fallback_email, status, attempts,"
+          + " provider_message_id, accepted_at, dispatched_at, delivered_at, read_at";
+
+  private final JdbcTemplate jdbc;
+
+  MessageRepository(JdbcTemplate jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  void insert(NewMessage m, long sequence, Instant acceptedAt) {
+    jdbc.update(
+        "insert into relay_message (message_id, room_id, sequence, channel, recipient, body,"
+            + " fallback_email, status, turn_state, attempts, accepted_at)"
+            + " values (?, ?, ?, ?, ?, ?, ?, 'QUEUED', 'WAITING', 0, ?)",
+        m.messageId(),
+        m.roomId(),
+        sequence,
+        m.channel(),
+        m.to(),
+        m.body(),
+        m.fallbackEmail(),
+        utc(acceptedAt));
+  }
+
+  Optional<Message> find(String messageId) {
+    return first("select " + COLUMNS + " from relay_message where message_id = ?", messageId);
+  }
+
+  /** Reads the message under its row lock, held until the transaction ends. */
+  Optional<Message> lock(String messageId) {
+    return first(
+        "select " + COLUMNS + " from relay_message where message_id = ? for update", messageId);
+  }
+
+  Optional<Message> findByProviderId(String providerMessageId) {
+    return first(
+        "select " + COLUMNS + " from relay_message where provider_message_id = ?", providerMessageId);
+  }
+
+  void recordAttempt(String messageId, int attempt, String providerMessageId, Instant at) {
+    jdbc.update(
+        "update relay_message set attempts = ?, provider_message_id = ?,"
+            + " dispatched_at = coalesce(dispatched_at, ?),"
+            + " status = case when status = 'QUEUED' then 'DISPATCHED' else status end"
+            + " where message_id = ?",
+        attempt,
+        providerMessageId,
+        utc(at),
+        messageId);
+  }
+
+  void recordFailedAttempt(String messageId, int attempt) {
+    jdbc.update("update relay_message set attempts = ? where message_id = ?", attempt, messageId);
+  }
+
+  void updateStatus(String messageId, MessageStatus status, Instant at) {
+    String column =
+        switch (status) {
+          case DELIVERED -> "delivered_at = coalesce(delivered_at, ?)";
+          case READ -> "delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?)";
+          default -> "finished_at = coalesce(finished_at, ?)";
+        };
+    Object[] args =
+        status == MessageStatus.READ
+            ? new Object[] {status.name(), utc(at), utc(at), messageId}
+            : new Object[] {status.name(), utc(at), messageId};
+    jdbc.update("update relay_message set status = ?, " + column + " where message_id = ?", args);
+  }
+
+  private Optional<Message> first(String sql, Object... args) {
+    List<Message> found = jdbc.query(sql, MessageRepository::message, args);
+    return found.stream().findFirst();
+  }
+
+  private static Message message(ResultSet rs, int row) throws SQLException {
+    return new Message(
+        rs.getString("message_id"),
+        rs.getString("room_id"),
+        rs.getLong("sequence"),
+        rs.getString("channel"),
+        rs.getString("recipient"),
+        rs.getString("body"),
+        rs.getString("fallback_email"),
+        MessageStatus.valueOf(rs.getString("status")),
+        rs.getInt("attempts"),
+        rs.getString("provider_message_id"),
+        instant(rs, "accepted_at"),
+        instant(rs, "dispatched_at"),
+        instant(rs, "delivered_at"),
+        instant(rs, "read_at"));
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+}

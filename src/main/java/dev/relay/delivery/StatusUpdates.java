@@ -1,0 +1,102 @@
+package dev.relay.delivery;
+
+import dev.relay.delivery.ProviderStatus.Outcome;
+import dev.relay.timeline.Timeline;
+import dev.relay.timeline.TimelineEvent;
+import java.time.Instant;
+import java.util.Optional;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Applies provider statuses to messages and hands them to the waiting delivery. Each runs under
+ * the message's row lock, in the same transaction as the correlation, so that neither the status
+ * nor its correlation can slip between a dispatch reading the status and its instance starting
+ * to wait (see {@link DeliveryService#dispatch}).
+ */
+@Service
+@Transactional(propagation = Propagation.MANDATORY)
+public class StatusUpdates {
+
+  private final MessageRepository messages;
+  private final DeliveryProcess process;
+  private final Timeline timeline;
+
+  StatusUpdates(MessageRepository messages, DeliveryProcess process, Timeline timeline) {
+    this.messages = messages;
+    this.process = process;
+    this.timeline = timeline;
+  }
+
+  public Outcome apply(ProviderStatus status) {
+    Optional<Message> found = find(status);
+    if (found.isEmpty()) {
+      return Outcome.UNKNOWN;
+    }
+    Message message = found.get();
+    String id = message.messageId();
+    MessageStatus current = message.status();
+    Instant now = Instant.now();
+    return switch (status.kind()) {
+      case SENT -> Outcome.NOTED;
+      case DELIVERED -> {
+        if (current.isAcknowledged()) {
+          yield Outcome.DUPLICATE;
+        }
+        if (current.isGivenUp()) {
+          yield late(id, status);
+        }
+        messages.updateStatus(id, MessageStatus.DELIVERED, now);
+        timeline.record(id, TimelineEvent.DELIVERED);
+        process.acknowledged(id, false);
+        yield Outcome.APPLIED;
+      }
+      case READ -> {
+        if (current == MessageStatus.READ) {
+          yield Outcome.DUPLICATE;
+        }
+        if (current.isGivenUp()) {
+          yield late(id, status);
+        }
+        messages.updateStatus(id, MessageStatus.READ, now);
+        if (!current.isAcknowledged()) {
+          timeline.record(id, TimelineEvent.DELIVERED);
+        }
+        timeline.record(id, TimelineEvent.READ);
+        // read implies delivered: the instance may still be waiting for its ACK
+        if (!process.acknowledged(id, true)) {
+          process.read(id);
+        }
+        yield Outcome.APPLIED;
+      }
+      case FAILED -> {
+        if (current.isAcknowledged() || current.isGivenUp()) {
+          yield Outcome.STALE;
+        }
+        messages.updateStatus(id, MessageStatus.FAILED, now);
+        timeline.record(id, TimelineEvent.PROVIDER_FAILED);
+        timeline.record(id, TimelineEvent.FAILED);
+        process.failed(id);
+        yield Outcome.APPLIED;
+      }
+    };
+  }
+
+  private Outcome late(String messageId, ProviderStatus status) {
+    timeline.record(messageId, TimelineEvent.LATE_ACK, null, status.kind().name().toLowerCase());
+    return Outcome.LATE;
+  }
+
+  private Optional<Message> find(ProviderStatus status) {
+    Optional<Message> found =
+        status.reference() == null ? Optional.empty() : messages.lock(status.reference());
+    if (found.isEmpty() && status.providerMessageId() != null) {
+      found =
+          messages
+              .findByProviderId(status.providerMessageId())
+              .flatMap(m -> messages.lock(m.messageId()));
+    }
+    return found.filter(m -> m.channel().equals(status.channel()));
+  }
+}

@@ -1,0 +1,61 @@
+package dev.relay.timeline;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+/** Each message's timeline (API.md §2): one row per step, written in the step's transaction. */
+@Repository
+public class Timeline {
+
+  private final JdbcTemplate jdbc;
+
+  public Timeline(JdbcTemplate jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  public void record(String messageId, TimelineEvent event) {
+    record(messageId, event, null, null);
+  }
+
+  public void record(String messageId, TimelineEvent event, Integer attempt, String detail) {
+    jdbc.update(
+        "insert into relay_message_event (message_id, at, event, attempt, detail) values (?, ?, ?, ?, ?)",
+        messageId,
+        utc(Instant.now()),
+        event.name(),
+        attempt,
+        detail == null ? null : truncate(detail));
+  }
+
+  public List<Entry> of(String messageId) {
+    return jdbc.query(
+        "select at, event, attempt, detail from relay_message_event where message_id = ? order by id",
+        Timeline::entry,
+        messageId);
+  }
+
+  private static Entry entry(ResultSet rs, int row) throws SQLException {
+    Integer attempt = rs.getObject("attempt", Integer.class);
+    return new Entry(
+        rs.getObject("at", OffsetDateTime.class).toInstant(),
+        rs.getString("event"),
+        attempt,
+        rs.getString("detail"));
+  }
+
+  public static OffsetDateTime utc(Instant instant) {
+    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+  }
+
+  private static String truncate(String detail) {
+    return detail.length() <= 1024 ? detail : detail.substring(0, 1021) + "...";
+  }
+
+  public record Entry(Instant at, String event, Integer attempt, String detail) {}
+}

@@ -1,0 +1,21 @@
+package dev.relay.timeline;
+
+/** The steps a message's timeline can show. */
+public enum TimelineEvent {
+  ACCEPTED,
+  TURN_GRANTED,
+  DISPATCHED,
+  DISPATCH_FAILED,
+  ACK_GATE_TIMEOUT,
+  TURN_PASSED,
+  SENT,
+  DELIVERED,
+  READ,
+  LATE_ACK,
+  PROVIDER_REJECTED,
+  PROVIDER_FAILED,
+  UNCONFIRMED,
+  FAILED,
+  FALLBACK_EMAIL_SENT,
+  CANCELLED
+}

@@ -1,0 +1,89 @@
+package dev.relay.webhook;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.channel.ChannelPolicies;
+import dev.relay.delivery.ProviderStatus;
+import dev.relay.web.BadRequestException;
+import dev.relay.web.NotFoundException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Provider status callbacks (API.md §4). The signature is checked over the raw bytes before
+ * anything is parsed; a refused request records nothing.
+ */
+@RestController
+class WebhookController {
+
+  private final ChannelPolicies channels;
+  private final StatusIntake intake;
+  private final ObjectMapper json;
+  private final Validator validator;
+
+  WebhookController(
+      ChannelPolicies channels, StatusIntake intake, ObjectMapper json, Validator validator) {
+    this.channels = channels;
+    this.intake = intake;
+    this.json = json;
+    this.validator = validator;
+  }
+
+  @PostMapping("/webhooks/{channel}")
+  ResponseEntity<Void> receive(
+      @PathVariable String channel,
+      @RequestHeader(name = WebhookSignature.HEADER, required = false) String signature,
+      @RequestBody(required = false) byte[] body) {
+    if (!channels.isKnown(channel)) {
+      throw new NotFoundException("No channel named '" + channel + "'");
+    }
+    byte[] raw = body == null ? new byte[0] : body;
+    if (!WebhookSignature.matches(raw, channels.channel(channel).webhookSecret(), signature)) {
+      return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
+    }
+    WebhookPayload payload = parse(raw);
+    for (WebhookPayload.Status s : payload.statuses()) {
+      intake.receive(
+          new ProviderStatus(
+              channel,
+              s.id(),
+              s.reference(),
+              ProviderStatus.Kind.valueOf(s.status().toUpperCase(Locale.ROOT)),
+              s.timestamp() == null ? null : s.timestamp().toInstant()));
+    }
+    return ResponseEntity.ok().build();
+  }
+
+  private WebhookPayload parse(byte[] raw) {
+    WebhookPayload payload;
+    try {
+      payload = json.readValue(raw, WebhookPayload.class);
+    } catch (IOException e) {
+      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+      throw new BadRequestException("body", "not a valid status callback: " + why);
+    }
+    if (payload == null) {
+      throw new BadRequestException("body", "must not be empty");
+    }
+    Set<ConstraintViolation<WebhookPayload>> violations = validator.validate(payload);
+    if (!violations.isEmpty()) {
+      throw BadRequestException.of(violations);
+    }
+    for (WebhookPayload.Status s : payload.statuses()) {
+      if (s.id() == null && s.reference() == null) {
+        throw new BadRequestException("statuses[].reference", "id or reference is required");
+      }
+    }
+    return payload;
+  }
+}
