@@ -130,8 +130,11 @@ class SimulatorServerTest {
     HttpResponse<String> answer = send("m-2");
 
     assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(webhook.received).isNotEmpty(); // sent is due 500 ms later
+    assertThat(webhook.received.get(0).get("status").asText()).isEqualTo("delivered");
+    await().until(() -> webhook.received.size() >= 2);
     assertThat(webhook.received).extracting(s -> s.get("status").asText())
-        .containsExactly("delivered");
+        .containsExactly("delivered", "sent");
   }
 
   @Test

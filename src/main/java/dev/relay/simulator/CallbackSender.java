@@ -1,0 +1,210 @@
+package dev.relay.simulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.webhook.WebhookSignature;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the planned status callbacks of messages to Relay's webhook, signed like a real provider.
+ *
+ * <p>The callbacks of one message go one after the other (the next is scheduled when the previous
+ * is settled), so the planned order is the order Relay sees; different messages interleave freely.
+ * The scheduler threads only start requests: sending is asynchronous, so a slow webhook never
+ * holds them. A callback answered non-2xx or failing with an IO error is retried with doubling
+ * backoff, then logged and given up, as providers do.
+ */
+final class CallbackSender implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
+
+  /** The synchronous (early) callback blocks the provider call: keep that wait short. */
+  private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(2);
+
+  private static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(5);
+
+  private final SimulatorStats stats;
+  private final Clock clock;
+  private final int maxAttempts;
+  private final Duration firstBackoff;
+  private final HttpClient http;
+  private final ScheduledExecutorService scheduler;
+  private final ObjectMapper json = new ObjectMapper();
+
+  /**
+   * @param maxAttempts attempts per callback, including the first
+   * @param firstBackoff wait before the second attempt; doubled for each further one
+   */
+  CallbackSender(
+      SimulatorStats stats, Clock clock, int maxAttempts, Duration firstBackoff, int threads) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1");
+    }
+    this.stats = stats;
+    this.clock = clock;
+    this.maxAttempts = maxAttempts;
+    this.firstBackoff = firstBackoff;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with Tomcat or WireMock
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    this.scheduler = Executors.newScheduledThreadPool(threads, daemonThreads());
+  }
+
+  /**
+   * Sends the plan's synchronous head now, blocking the caller (that is the point of an early
+   * callback), and the rest in the background.
+   */
+  void send(URI webhook, String secret, String providerMessageId, String reference,
+      List<PlannedCallback> plan) {
+    if (!plan.isEmpty()) {
+      new Delivery(webhook, secret, providerMessageId, reference, plan).start();
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow(); // pending callbacks die with the simulator, as with a real outage
+  }
+
+  /** The callbacks of one accepted request; only ever touched by one thread at a time. */
+  private final class Delivery {
+    private final URI webhook;
+    private final String secret;
+    private final String providerMessageId;
+    private final String reference;
+    private final Deque<PlannedCallback> pending;
+    private byte[] body; // of the head callback, kept for its retries
+    private int attempts; // of the head callback
+
+    Delivery(URI webhook, String secret, String providerMessageId, String reference,
+        List<PlannedCallback> plan) {
+      this.webhook = webhook;
+      this.secret = secret;
+      this.providerMessageId = providerMessageId;
+      this.reference = reference;
+      this.pending = new ArrayDeque<>(plan);
+    }
+
+    void start() {
+      Duration wait = pending.peek().delay();
+      while (attempts == 0 && !pending.isEmpty() && pending.peek().synchronous()) {
+        // a failed early callback is retried in the background: the call must not hang on it
+        wait = settle(attempt(SYNC_TIMEOUT).join());
+      }
+      schedule(wait);
+    }
+
+    private void schedule(Duration wait) {
+      if (wait == null) {
+        return;
+      }
+      try {
+        scheduler.schedule(this::fire, wait.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        log.debug("simulator stopped; dropping callbacks of {}", providerMessageId);
+      }
+    }
+
+    private void fire() {
+      attempt(ASYNC_TIMEOUT).thenAccept(ok -> schedule(settle(ok)));
+    }
+
+    /** Records the outcome of one attempt; returns the wait before the next one, null if done. */
+    private Duration settle(boolean ok) {
+      PlannedCallback head = pending.peek();
+      if (!ok && attempts < maxAttempts) {
+        return firstBackoff.multipliedBy(1L << Math.min(attempts - 1, 16));
+      }
+      if (ok) {
+        stats.callbackSent();
+      } else {
+        stats.callbackFailed();
+        log.warn("simulator gave up {} callback of {} ({}) to {} after {} attempts",
+            head.status().wireName(), providerMessageId, reference, webhook, attempts);
+      }
+      pending.poll();
+      body = null;
+      attempts = 0;
+      return pending.isEmpty() ? null : pending.peek().delay();
+    }
+
+    /** One POST of the head callback; completes with false on non-2xx or IO error, never fails. */
+    private CompletableFuture<Boolean> attempt(Duration timeout) {
+      PlannedCallback head = pending.peek();
+      if (body == null) { // timestamp of the first attempt: a retry resends the same event
+        body = render(head.status());
+      }
+      attempts++;
+      HttpRequest request =
+          HttpRequest.newBuilder(webhook)
+              .timeout(timeout)
+              .header("Content-Type", "application/json")
+              .header(WebhookSignature.HEADER, WebhookSignature.sign(body, secret))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
+      try {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            .handle(
+                (response, error) -> {
+                  if (error != null) {
+                    log.debug("simulator {} callback of {} failed (attempt {}): {}",
+                        head.status().wireName(), providerMessageId, attempts, error.toString());
+                    return false;
+                  }
+                  int status = response.statusCode();
+                  if (status / 100 != 2) {
+                    log.debug("simulator {} callback of {} answered {} (attempt {})",
+                        head.status().wireName(), providerMessageId, status, attempts);
+                  }
+                  return status / 100 == 2;
+                });
+      } catch (RuntimeException e) { // e.g. a URL scheme HttpClient does not speak
+        log.debug("simulator could not send callback to {}: {}", webhook, e.toString());
+        return CompletableFuture.completedFuture(false);
+      }
+    }
+
+    private byte[] render(CallbackStatus status) {
+      var item = new StatusItem(providerMessageId, reference, status.wireName(),
+          clock.instant().toString());
+      try {
+        return json.writeValueAsBytes(new Statuses(List.of(item)));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e); // plain strings: cannot happen
+      }
+    }
+  }
+
+  /** Body of a callback, API.md §4. */
+  record Statuses(List<StatusItem> statuses) {}
+
+  record StatusItem(String id, String reference, String status, String timestamp) {}
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "relay-simulator-callbacks-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,15 @@
+package dev.relay.simulator;
+
+import java.util.Locale;
+
+/** The statuses the simulator reports; {@code failed} (API.md §4) is never simulated. */
+enum CallbackStatus {
+  SENT,
+  DELIVERED,
+  READ;
+
+  /** As written in the callback JSON. */
+  String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

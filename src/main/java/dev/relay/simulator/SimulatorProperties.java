@@ -1,0 +1,52 @@
+package dev.relay.simulator;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.PositiveOrZero;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Start-up settings of the bundled provider simulator (provider side of API.md §4).
+ *
+ * <p>They only seed {@link SimulatorBehaviour}: tests and demos change the live behaviour with
+ * {@code PUT /simulator/behaviour} without restarting. Each rate is the probability, per accepted
+ * request, of the fault it names.
+ *
+ * @param enabled switches the simulator's endpoints on
+ * @param callbackUrl Relay's webhook; {@code {channel}} is replaced by the channel name and
+ *     {@code {port}} by the port this application's web server listens on (handy with random ports)
+ * @param webhookSecret HMAC key of the {@code X-Relay-Signature} header of callbacks
+ * @param callbackDelay wait before each asynchronous callback of a message
+ * @param callbackJitter uniformly random extra wait added to {@code callbackDelay}
+ * @param readDelay wait between {@code delivered} and {@code read}
+ * @param dropRate no callback at all: the message is never ACKed
+ * @param duplicateRate {@code delivered} is sent twice
+ * @param reorderRate {@code sent} comes after {@code delivered}
+ * @param earlyRate {@code delivered} is sent from inside the provider call, before it is answered
+ * @param readRate a {@code read} status follows {@code delivered}
+ * @param serverErrorRate answer 503 and do not accept the message
+ * @param tooManyRequestsRate answer 429 with {@code Retry-After} and do not accept the message
+ * @param retryAfterSeconds value of the {@code Retry-After} header of 429 answers
+ */
+@Validated
+@ConfigurationProperties("relay.simulator")
+public record SimulatorProperties(
+    @DefaultValue("false") boolean enabled,
+    @DefaultValue("http://localhost:8080/webhooks/{channel}") @NotBlank String callbackUrl,
+    @DefaultValue("demo-webhook-secret") @NotBlank String webhookSecret,
+    @DefaultValue("200ms") @NotNull Duration callbackDelay,
+    @DefaultValue("100ms") @NotNull Duration callbackJitter,
+    @DefaultValue("1s") @NotNull Duration readDelay,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double dropRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double duplicateRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double reorderRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double earlyRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double readRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double serverErrorRate,
+    @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double tooManyRequestsRate,
+    @DefaultValue("1") @PositiveOrZero int retryAfterSeconds) {}
