@@ -56,6 +56,7 @@ public class DeliveryService {
       return DispatchOutcome.of(message.attempts(), message.status());
     }
     int attempt = message.attempts() + 1;
+    Instant sentAt = Instant.now();
     String providerMessageId;
     try {
       providerMessageId =
@@ -72,8 +73,10 @@ public class DeliveryService {
     ownTransaction.executeWithoutResult(
         tx -> {
           messages.lock(messageId);
-          messages.recordAttempt(messageId, attempt, providerMessageId, Instant.now());
-          timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null);
+          messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);
+          // stamped with the call's start: an ACK sent from inside the provider's handler is
+          // recorded before this, but must not read as if it came first
+          timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
         });
     // The lock is held until the job commits: a status arriving now waits, then finds the
     // instance waiting for it; one that came first is seen here.

@@ -5,50 +5,58 @@ import static dev.relay.timeline.Timeline.utc;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.sql.DatabaseMetaData;
+import javax.sql.DataSource;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** relay_room, and the turn columns of relay_message. */
 @Repository
 class RoomRepository {
 
+  private static final String INCREMENT =
+      "update relay_room set last_sequence = last_sequence + 1 where room_id = ?";
+
   private final JdbcTemplate jdbc;
-  private final TransactionTemplate ownTransaction;
+  private final boolean postgres;
 
-  RoomRepository(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+  RoomRepository(JdbcTemplate jdbc, DataSource dataSource) throws MetaDataAccessException {
     this.jdbc = jdbc;
-    this.ownTransaction = new TransactionTemplate(transactions);
-    this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-  }
-
-  /** Adds one to the room's sequence and returns it; the row stays locked until commit. */
-  long incrementSequence(String roomId) {
-    if (jdbc.update("update relay_room set last_sequence = last_sequence + 1 where room_id = ?", roomId)
-        == 0) {
-      createIfAbsent(roomId);
-      jdbc.update("update relay_room set last_sequence = last_sequence + 1 where room_id = ?", roomId);
-    }
-    return jdbc.queryForObject(
-        "select last_sequence from relay_room where room_id = ?", Long.class, roomId);
+    this.postgres =
+        "PostgreSQL"
+            .equals(
+                JdbcUtils.extractDatabaseMetaData(
+                    dataSource, DatabaseMetaData::getDatabaseProductName));
   }
 
   /**
-   * In a transaction of its own: a losing concurrent insert fails there (PostgreSQL aborts the
-   * whole transaction on a key violation), not in the intake transaction.
+   * Adds one to the room's sequence, creating the room at its first message, and returns it.
+   * The row stays locked until the transaction ends: that is what orders a room's intake.
    */
-  private void createIfAbsent(String roomId) {
-    try {
-      ownTransaction.executeWithoutResult(
-          tx ->
-              jdbc.update(
-                  "insert into relay_room (room_id, last_sequence) values (?, 0)", roomId));
-    } catch (DuplicateKeyException alreadyThere) {
-      // another intake created it first: just as good
+  long incrementSequence(String roomId) {
+    if (postgres) {
+      // one round trip; concurrent first messages of a room queue on the key, none fails
+      return jdbc.queryForObject(
+          "insert into relay_room (room_id, last_sequence) values (?, 1) on conflict (room_id)"
+              + " do update set last_sequence = relay_room.last_sequence + 1 returning last_sequence",
+          Long.class,
+          roomId);
     }
+    if (jdbc.update(INCREMENT, roomId) == 0) {
+      try {
+        jdbc.update("insert into relay_room (room_id, last_sequence) values (?, 1)", roomId);
+        return 1;
+      } catch (DuplicateKeyException | ConcurrencyFailureException createdConcurrently) {
+        // H2 fails only the statement, not the transaction: count on the winner's row
+        jdbc.update(INCREMENT, roomId);
+      }
+    }
+    return jdbc.queryForObject(
+        "select last_sequence from relay_room where room_id = ?", Long.class, roomId);
   }
 
   /** The room's current turn holder, read under the room's row lock. */

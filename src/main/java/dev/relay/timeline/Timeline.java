@@ -24,10 +24,16 @@ public class Timeline {
   }
 
   public void record(String messageId, TimelineEvent event, Integer attempt, String detail) {
+    record(messageId, event, attempt, detail, Instant.now());
+  }
+
+  /** With the time the step happened, when that was before it could be recorded. */
+  public void record(
+      String messageId, TimelineEvent event, Integer attempt, String detail, Instant at) {
     jdbc.update(
         "insert into relay_message_event (message_id, at, event, attempt, detail) values (?, ?, ?, ?, ?)",
         messageId,
-        utc(Instant.now()),
+        utc(at),
         event.name(),
         attempt,
         detail == null ? null : truncate(detail));
@@ -35,7 +41,7 @@ public class Timeline {
 
   public List<Entry> of(String messageId) {
     return jdbc.query(
-        "select at, event, attempt, detail from relay_message_event where message_id = ? order by id",
+        "select at, event, attempt, detail from relay_message_event where message_id = ? order by at, id",
         Timeline::entry,
         messageId);
   }
