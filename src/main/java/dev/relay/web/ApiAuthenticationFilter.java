@@ -1,0 +1,60 @@
+package dev.relay.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/** API.md §1: wrong or missing credentials → 401, before anything is read or stored. */
+class ApiAuthenticationFilter extends OncePerRequestFilter {
+
+  private final List<byte[]> tokens;
+  private final ObjectMapper json;
+
+  ApiAuthenticationFilter(List<String> tokens, ObjectMapper json) {
+    this.tokens = tokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+    this.json = json;
+  }
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    if (tokens.isEmpty() || authorized(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+      chain.doFilter(request, response);
+      return;
+    }
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.UNAUTHORIZED, "Send Authorization: Bearer <API token>");
+    problem.setTitle("Unauthorized");
+    problem.setType(URI.create("https://relay.dev/problems/unauthorized"));
+    response.setStatus(HttpStatus.UNAUTHORIZED.value());
+    response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    json.writeValue(response.getOutputStream(), problem);
+  }
+
+  private boolean authorized(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    boolean match = false;
+    for (byte[] token : tokens) {
+      match |= MessageDigest.isEqual(token, given); // no early exit: timing says nothing
+    }
+    return match;
+  }
+}
