@@ -6,6 +6,8 @@ public enum TimelineEvent {
   TURN_GRANTED,
   DISPATCHED,
   DISPATCH_FAILED,
+  /** the dispatch's retries ran out: an operator must retry it; the room moved on */
+  DISPATCH_INCIDENT,
   ACK_GATE_TIMEOUT,
   TURN_PASSED,
   SENT,
