@@ -29,7 +29,20 @@ public class StatusUpdates {
     this.timeline = timeline;
   }
 
+  /** Records the status and hands it to the waiting delivery. */
   public Outcome apply(ProviderStatus status) {
+    return apply(status, true);
+  }
+
+  /**
+   * Records the status only. The delivery finds it at its next step (the next resend sees the
+   * ACK and stops; the room's gate has moved on meanwhile): the fallback when hand-off fails.
+   */
+  public Outcome record(ProviderStatus status) {
+    return apply(status, false);
+  }
+
+  private Outcome apply(ProviderStatus status, boolean handOff) {
     Optional<Message> found = find(status);
     if (found.isEmpty()) {
       return Outcome.UNKNOWN;
@@ -49,7 +62,9 @@ public class StatusUpdates {
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
         timeline.record(id, TimelineEvent.DELIVERED);
-        process.acknowledged(id, false);
+        if (handOff) {
+          process.acknowledged(id, false);
+        }
         yield Outcome.APPLIED;
       }
       case READ -> {
@@ -65,7 +80,7 @@ public class StatusUpdates {
         }
         timeline.record(id, TimelineEvent.READ);
         // read implies delivered: the instance may still be waiting for its ACK
-        if (!process.acknowledged(id, true)) {
+        if (handOff && !process.acknowledged(id, true)) {
           process.read(id);
         }
         yield Outcome.APPLIED;
@@ -77,7 +92,9 @@ public class StatusUpdates {
         messages.updateStatus(id, MessageStatus.FAILED, now);
         timeline.record(id, TimelineEvent.PROVIDER_FAILED);
         timeline.record(id, TimelineEvent.FAILED);
-        process.failed(id);
+        if (handOff) {
+          process.failed(id);
+        }
         yield Outcome.APPLIED;
       }
     };

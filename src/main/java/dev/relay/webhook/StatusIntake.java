@@ -13,15 +13,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Records each status durably and hands it to the delivery, in one transaction per status. When
- * the hand-off keeps colliding with the instance's own work (optimistic locking), the status is
- * still recorded on its own: the delivery finds it on its next step, so nothing is lost and the
- * provider still gets its 200.
+ * the hand-off keeps colliding with the instance's own work (optimistic locking, lock timeouts)
+ * or fails outright, the status is still recorded, on its own: the delivery finds it on its next
+ * step. Nothing is lost, and no engine trouble reaches the provider as an error.
  */
 @Service
 class StatusIntake {
 
   private static final Logger log = LoggerFactory.getLogger(StatusIntake.class);
-  private static final int ATTEMPTS = 5;
+  private static final int HAND_OFF_ATTEMPTS = 5;
 
   private final StatusUpdates updates;
   private final StatusLog statusLog;
@@ -34,24 +34,21 @@ class StatusIntake {
   }
 
   Outcome receive(ProviderStatus status) {
-    for (int attempt = 1; ; attempt++) {
+    for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
       try {
-        return transaction.execute(
-            tx -> {
-              Outcome outcome = updates.apply(status);
-              statusLog.record(status, outcome);
-              return outcome;
-            });
+        return transaction.execute(tx -> logged(status, updates.apply(status)));
       } catch (OptimisticLockingException | ConcurrencyFailureException collision) {
-        if (attempt == ATTEMPTS) {
-          log.warn("Status {} for {} recorded without hand-off after {} collisions",
-              status.kind(), status.reference(), ATTEMPTS);
-          return transaction.execute(tx -> {
-            statusLog.record(status, Outcome.NOTED);
-            return Outcome.NOTED;
-          });
-        }
+        log.debug("Hand-off of {} for {} collided, attempt {}", status.kind(), status.reference(), attempt);
+      } catch (RuntimeException failure) {
+        log.warn("Hand-off of {} for {} failed; recording it without", status.kind(), status.reference(), failure);
+        break;
       }
     }
+    return transaction.execute(tx -> logged(status, updates.record(status)));
+  }
+
+  private Outcome logged(ProviderStatus status, Outcome outcome) {
+    statusLog.record(status, outcome);
+    return outcome;
   }
 }
