@@ -1,21 +1,26 @@
 package dev.relay.channel;
 
-import dev.relay.channel.RelayChannelsProperties.Channel;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
+import feign.Response;
 import feign.RetryableException;
 import feign.Retryer;
+import feign.codec.ErrorDecoder;
+import feign.http2client.Http2Client;
 import feign.jackson.JacksonDecoder;
 import feign.jackson.JacksonEncoder;
-import feign.http2client.Http2Client;
+import java.io.IOException;
+import java.io.Reader;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,6 +53,7 @@ class FeignProviderGateway implements ProviderGateway {
                             .encoder(new JacksonEncoder(objectMapper))
                             .decoder(new JacksonDecoder(objectMapper))
                             .options(options)
+                            .errorDecoder(new ProviderErrors())
                             .retryer(Retryer.NEVER_RETRY)
                             .target(ProviderApi.class, e.getValue().baseUrl())));
     this.tokens =
@@ -71,36 +77,52 @@ class FeignProviderGateway implements ProviderGateway {
         throw new TransientProviderException("provider answered without an id", null, null);
       }
       return accepted.id();
-    } catch (RetryableException e) {
-      // timeouts, connection refused, and 503 answers with Retry-After all land here
-      throw new TransientProviderException(describe(e), retryAfter(e), e);
-    } catch (FeignException e) {
-      int status = e.status();
-      if (status == 429 || status >= 500 || status < 0) {
-        throw new TransientProviderException(describe(e), retryAfter(e), e);
-      }
-      throw new ProviderRejectedException(status, describe(e));
+    } catch (RetryableException unreachable) {
+      // connection refused, timeouts: Feign's own retries are off, the engine's job retries
+      throw new TransientProviderException(
+          "provider unreachable: " + unreachable.getMessage(), null, unreachable);
+    } catch (FeignException undecodable) {
+      throw new TransientProviderException(
+          "provider answer not understood: " + undecodable.getMessage(), null, undecodable);
     }
   }
 
-  private static String describe(FeignException e) {
-    return e.status() > 0
-        ? "provider answered " + e.status() + ": " + e.contentUTF8()
-        : "provider unreachable: " + e.getMessage();
+  /** Sorts the provider's error answers into API.md §4's two kinds, keeping Retry-After. */
+  static final class ProviderErrors implements ErrorDecoder {
+
+    @Override
+    public Exception decode(String methodKey, Response response) {
+      int status = response.status();
+      String detail = "provider answered " + status + body(response);
+      if (status == 429 || status >= 500) {
+        return new TransientProviderException(detail, retryAfter(response.headers()), null);
+      }
+      return new ProviderRejectedException(status, detail);
+    }
+
+    private static String body(Response response) {
+      if (response.body() == null) {
+        return "";
+      }
+      try (Reader reader = response.body().asReader(StandardCharsets.UTF_8)) {
+        char[] start = new char[300];
+        int read = reader.read(start);
+        return read > 0 ? ": " + new String(start, 0, read) : "";
+      } catch (IOException unreadable) {
+        return "";
+      }
+    }
   }
 
   /** Retry-After in seconds (RFC 9110 also allows a date; providers of API.md send seconds). */
-  static Duration retryAfter(FeignException e) {
-    Collection<String> values = e.responseHeaders().getOrDefault("retry-after", null);
-    if (values == null) {
-      values =
-          e.responseHeaders().entrySet().stream()
-              .filter(h -> h.getKey().equalsIgnoreCase("retry-after"))
-              .map(Map.Entry::getValue)
-              .findFirst()
-              .orElse(null);
-    }
-    if (values == null || values.isEmpty()) {
+  static Duration retryAfter(Map<String, Collection<String>> headers) {
+    Collection<String> values =
+        headers.entrySet().stream()
+            .filter(h -> h.getKey().equalsIgnoreCase("retry-after"))
+            .map(Map.Entry::getValue)
+            .findFirst()
+            .orElse(List.of());
+    if (values.isEmpty()) {
       return null;
     }
     try {

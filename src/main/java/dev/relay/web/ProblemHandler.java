@@ -56,7 +56,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(
       HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    String field = "body";
+    String field = "$"; // the document itself: not to be confused with the message's "body"
     String message = "malformed JSON";
     if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
       field = path(mismatch);

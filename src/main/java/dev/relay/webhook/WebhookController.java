@@ -70,10 +70,10 @@ class WebhookController {
       payload = json.readValue(raw, WebhookPayload.class);
     } catch (IOException e) {
       String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      throw new BadRequestException("body", "not a valid status callback: " + why);
+      throw new BadRequestException("$", "not a valid status callback: " + why);
     }
     if (payload == null) {
-      throw new BadRequestException("body", "must not be empty");
+      throw new BadRequestException("$", "must not be empty");
     }
     Set<ConstraintViolation<WebhookPayload>> violations = validator.validate(payload);
     if (!violations.isEmpty()) {

@@ -145,7 +145,7 @@ class MessageDeliveryProcessTest {
             "Gateway_NextAttempt",
             "Task_DispatchMessage",
             "Gateway_AlreadyAcknowledged",
-            "Gateway_AttemptsLeft",
+            "Gateway_AttemptAccepted",
             "Event_DeliveryAcknowledged",
             "Gateway_Acknowledged",
             "Task_ReleaseRoomTurn",
@@ -501,11 +501,18 @@ class MessageDeliveryProcessTest {
     dispatch(instance);
   }
 
-  /** MAX_ATTEMPTS provider calls: the first, then one after each resend delay of the policy. */
+  /** MAX_ATTEMPTS provider calls, one after each resend delay of the policy, then the last wait. */
   private void exhaustAttempts(ProcessInstance instance) {
     dispatch(instance);
     RESEND_DELAYS.forEach(delay -> resendAfter(instance, delay));
     assertThat(instance).variables().containsEntry(VAR_ATTEMPT, MAX_ATTEMPTS);
+    // the last attempt, too, gets the (last, repeating) delay to be acknowledged
+    assertThat(instance)
+        .isWaitingAtExactly("SubProcess_DeliveryAttempts", "Timer_ResendDue", "Timer_AckGateTimeout");
+    Job last = job("Timer_ResendDue", instance);
+    assertThat(last.getDuedate()).isEqualTo(inFuture(RESEND_DELAYS.get(RESEND_DELAYS.size() - 1)));
+    ClockUtil.setCurrentTime(last.getDuedate());
+    execute(last);
   }
 
   /** Runs the dispatch job into the provider's 503; returns the job as the engine left it. */
