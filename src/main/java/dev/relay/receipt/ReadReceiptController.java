@@ -1,0 +1,89 @@
+package dev.relay.receipt;
+
+import static dev.relay.receipt.ReadReceiptRequests.ID;
+import static dev.relay.receipt.ReadReceiptRequests.ID_MESSAGE;
+
+import dev.relay.web.BadRequestException;
+import dev.relay.web.FieldError;
+import dev.relay.web.NotFoundException;
+import jakarta.validation.Valid;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Devices, read reports and read pointers (API.md §3). */
+@RestController
+class ReadReceiptController {
+
+  private final ReadSyncs syncs;
+
+  ReadReceiptController(ReadSyncs syncs) {
+    this.syncs = syncs;
+  }
+
+  @PutMapping(path = "/api/users/{userId}/devices/{deviceId}", consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Void> registerDevice(
+      @PathVariable String userId,
+      @PathVariable String deviceId,
+      @Valid @RequestBody ReadReceiptRequests.RegisterDevice request) {
+    requireIds(Map.entry("userId", userId), Map.entry("deviceId", deviceId));
+    syncs.registerDevice(userId, deviceId, request.pushUrl());
+    return ResponseEntity.noContent().build();
+  }
+
+  @PostMapping(
+      path = "/api/rooms/{roomId}/read",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<SyncStarted> read(
+      @PathVariable String roomId, @Valid @RequestBody ReadReceiptRequests.Read request) {
+    requireIds(Map.entry("roomId", roomId));
+    ReadSync sync =
+        syncs
+            .start(roomId, request.userId(), request.deviceId(), request.upToSequence())
+            .orElseThrow(
+                () ->
+                    new BadRequestException(
+                        "deviceId", "is not a registered device of user " + request.userId()));
+    return ResponseEntity.status(HttpStatus.ACCEPTED)
+        .location(URI.create("/api/read-syncs/" + sync.syncId()))
+        .body(new SyncStarted(sync.syncId(), sync.status()));
+  }
+
+  @GetMapping(path = "/api/read-syncs/{syncId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  ReadSyncView sync(@PathVariable String syncId) {
+    return syncs.view(syncId).orElseThrow(() -> new NotFoundException("No read sync " + syncId));
+  }
+
+  @GetMapping(path = "/api/users/{userId}/rooms/{roomId}/read", produces = MediaType.APPLICATION_JSON_VALUE)
+  ReadPointer pointer(@PathVariable String userId, @PathVariable String roomId) {
+    return new ReadPointer(syncs.pointer(userId, roomId));
+  }
+
+  /** Path ids follow the same rule as ids in bodies. */
+  @SafeVarargs
+  private static void requireIds(Map.Entry<String, String>... ids) {
+    List<FieldError> errors =
+        Arrays.stream(ids)
+            .filter(id -> !id.getValue().matches(ID))
+            .map(id -> new FieldError(id.getKey(), ID_MESSAGE))
+            .toList();
+    if (!errors.isEmpty()) {
+      throw new BadRequestException(errors);
+    }
+  }
+
+  record SyncStarted(String syncId, SyncStatus status) {}
+
+  record ReadPointer(long upToSequence) {}
+}

@@ -1,0 +1,4 @@
+package dev.relay.receipt;
+
+/** {@link ReadReceiptScenarios} on the embedded H2 database. */
+class ReadReceiptH2IT extends ReadReceiptScenarios {}
