@@ -1,0 +1,186 @@
+package dev.relay.support;
+
+import static dev.relay.delivery.MessageDeliveryProcess.KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.mail.internet.MimeMessage;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstanceQuery;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The base of Relay's integration tests: the whole application on a random port with its job
+ * executor running, channel {@value #CHANNEL} pointing at the {@link ProviderStub} and the
+ * fallback e-mail at the {@link Mailbox}, with a short delivery policy.
+ *
+ * <p>Every subclass that adds no configuration of its own shares one Spring context (one on H2;
+ * the PostgreSQL subclasses, annotated alike, share another), so keep extra annotations off the
+ * subclasses and give every test its own message ids ({@link #newId}).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+public abstract class RelayIntegrationTest {
+
+  public static final String CHANNEL = "whatsapp";
+  public static final String API_TOKEN = "it-provider-token";
+  public static final String WEBHOOK_SECRET = "it-webhook-secret";
+  public static final Duration ACK_GATE_TIMEOUT = Duration.ofSeconds(1);
+  /** Waits before attempt 2 and 3. */
+  public static final List<Duration> RESEND_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+  public static final int MAX_ATTEMPTS = 3;
+  /** The engine's waits between tries of a failed provider call (transient errors). */
+  public static final List<Duration> DISPATCH_RETRY_DELAYS =
+      List.of(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+
+  protected static final ProviderStub provider = ProviderStub.instance();
+  protected static final Mailbox mailbox = Mailbox.instance();
+
+  @DynamicPropertySource
+  static void pointRelayAtTheStubs(DynamicPropertyRegistry registry) {
+    String channel = "relay.channels." + CHANNEL + ".";
+    registry.add(channel + "base-url", provider::baseUrl);
+    registry.add(channel + "api-token", () -> API_TOKEN);
+    registry.add(channel + "webhook-secret", () -> WEBHOOK_SECRET);
+    registry.add(channel + "ack-gate-timeout", ACK_GATE_TIMEOUT::toString);
+    registry.add(channel + "resend-delays", () -> list(RESEND_DELAYS));
+    registry.add(channel + "max-attempts", () -> MAX_ATTEMPTS);
+    registry.add("relay.dispatch-retry-delays", () -> list(DISPATCH_RETRY_DELAYS));
+    registry.add("spring.mail.host", () -> "localhost");
+    registry.add("spring.mail.port", mailbox::smtpPort);
+  }
+
+  private static String list(List<Duration> durations) {
+    return String.join(",", durations.stream().map(Duration::toString).toList());
+  }
+
+  @LocalServerPort int port;
+  @Autowired protected RuntimeService runtime;
+  @Autowired protected HistoryService history;
+  @Autowired protected ManagementService management;
+  @Autowired protected JdbcTemplate jdbc;
+
+  protected RelayApi api;
+  protected WebhookClient webhook;
+
+  @BeforeEach
+  void clients() {
+    String base = "http://localhost:" + port;
+    api = new RelayApi(base);
+    webhook = new WebhookClient(URI.create(base + "/webhooks/" + CHANNEL), WEBHOOK_SECRET);
+  }
+
+  /** A message or room id no other test, context or run uses. */
+  protected static String newId(String what) {
+    return what + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  protected static ConditionFactory eventually() {
+    return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20));
+  }
+
+  /** The running delivery of a message, or null when it has ended. */
+  protected ProcessInstance instance(String messageId) {
+    return runtime.createProcessInstanceQuery()
+        .processDefinitionKey(KEY)
+        .processInstanceBusinessKey(messageId)
+        .singleResult();
+  }
+
+  /** Where the running delivery of a message waits. */
+  protected List<String> activeActivities(String messageId) {
+    ProcessInstance instance = instance(messageId);
+    return instance == null ? List.of() : runtime.getActiveActivityIds(instance.getId());
+  }
+
+  protected HistoricProcessInstance historicInstance(String messageId) {
+    return historicInstances(messageId).singleResult();
+  }
+
+  protected boolean hasEnded(String messageId) {
+    HistoricProcessInstance instance = historicInstance(messageId);
+    return instance != null && instance.getEndTime() != null;
+  }
+
+  /** How many deliveries were ever started for the message. */
+  protected long deliveryInstanceCount(String messageId) {
+    return historicInstances(messageId).count();
+  }
+
+  private HistoricProcessInstanceQuery historicInstances(String messageId) {
+    return history.createHistoricProcessInstanceQuery()
+        .processDefinitionKey(KEY)
+        .processInstanceBusinessKey(messageId);
+  }
+
+  /** The activities the delivery has completed (not those cancelled on the way), in order. */
+  protected List<String> passedActivities(String messageId) {
+    return history.createHistoricActivityInstanceQuery()
+        .processInstanceId(historicInstance(messageId).getId())
+        .finished()
+        .orderPartiallyByOccurrence()
+        .asc()
+        .list()
+        .stream()
+        .filter(activity -> !activity.isCanceled())
+        .map(HistoricActivityInstance::getActivityId)
+        .toList();
+  }
+
+  /** Jobs (timers, async steps) of the message's delivery at this activity. */
+  protected long jobsAt(String messageId, String activityId) {
+    ProcessInstance instance = instance(messageId);
+    return instance == null
+        ? 0
+        : management.createJobQuery().processInstanceId(instance.getId()).activityId(activityId).count();
+  }
+
+  /** Whether the message's delivery waits for this message event. */
+  protected boolean waitsFor(String messageId, String messageName) {
+    ProcessInstance instance = instance(messageId);
+    return instance != null
+        && runtime.createEventSubscriptionQuery()
+                .processInstanceId(instance.getId())
+                .eventType("message")
+                .eventName(messageName)
+                .count()
+            > 0;
+  }
+
+  /** The one mail sent to the address: it carries the message's text. */
+  protected static void assertFallbackMail(String address, String messageBody) throws Exception {
+    List<MimeMessage> mails = mailbox.to(address);
+    assertThat(mails).hasSize(1);
+    assertThat(mails.get(0).getContent().toString()).contains(messageBody);
+  }
+
+  protected static <T> T single(List<T> items) {
+    assertThat(items).hasSize(1);
+    return items.get(0);
+  }
+
+  /** relay_provider_status for a reference, oldest first, as "STATUS OUTCOME". */
+  protected List<String> recordedStatuses(String reference) {
+    return jdbc.queryForList(
+        "select status || ' ' || outcome from relay_provider_status where reference = ? order by id",
+        String.class,
+        reference);
+  }
+}
