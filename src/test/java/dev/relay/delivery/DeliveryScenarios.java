@@ -207,4 +207,27 @@ abstract class DeliveryScenarios extends RelayIntegrationTest {
     assertThat(api.status(id)).isEqualTo("DELIVERED");
     assertThat(single(provider.calls(id)).getBodyAsString()).contains("the original text");
   }
+
+  @Test
+  void dispatchOutOfRetries_becomesAnIncident_andTheRoomMovesOn() {
+    String room = newId("room");
+    String stuck = newId("stuck");
+    String next = newId("next");
+    provider.answer(stuck, aResponse().withStatus(503));
+    api.send(newMessage(stuck, room, "never taken", null));
+    api.send(newMessage(next, room, "goes after the incident", null));
+
+    // the first try and one per engine retry, then an incident for an operator
+    eventually()
+        .until(
+            () -> runtime.createIncidentQuery().processInstanceId(instance(stuck).getId()).count(),
+            equalTo(1L));
+    assertThat(provider.calls(stuck)).hasSize(DISPATCH_RETRY_DELAYS.size() + 1);
+    assertThat(events(api.message(stuck))).contains("DISPATCH_INCIDENT", "TURN_PASSED");
+
+    // the room did not wait for the operator: the next message went to the provider
+    eventually().until(() -> provider.calls(next).size(), equalTo(1));
+    assertThat(api.room(room).getBody().get("turnHolder").asText()).isEqualTo(next);
+    assertThat(api.status(stuck)).isEqualTo("QUEUED");
+  }
 }

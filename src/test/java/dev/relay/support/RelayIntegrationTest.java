@@ -43,8 +43,8 @@ public abstract class RelayIntegrationTest {
   public static final String API_TOKEN = "it-provider-token";
   public static final String WEBHOOK_SECRET = "it-webhook-secret";
   public static final Duration ACK_GATE_TIMEOUT = Duration.ofSeconds(1);
-  /** Waits before attempt 2 and 3. */
-  public static final List<Duration> RESEND_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+  /** Waits before attempt 2 and 3: long enough that a slow test step sees no unasked resend. */
+  public static final List<Duration> RESEND_DELAYS = List.of(Duration.ofSeconds(3), Duration.ofSeconds(3));
   public static final int MAX_ATTEMPTS = 3;
   /** The engine's waits between tries of a failed provider call (transient errors). */
   public static final List<Duration> DISPATCH_RETRY_DELAYS =
