@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * is settled), so the planned order is the order Relay sees; different messages interleave freely.
  * The scheduler threads only start requests: sending is asynchronous, so a slow webhook never
  * holds them. A callback answered non-2xx or failing with an IO error is retried with doubling
- * backoff, then logged and given up, as providers do.
+ * backoff, then logged and given up, as providers do. With several webhook URLs (one per Relay
+ * node), each attempt goes to one of them at random, as behind a load balancer.
  */
 final class CallbackSender implements AutoCloseable {
 
@@ -41,6 +44,7 @@ final class CallbackSender implements AutoCloseable {
   private static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(5);
 
   private final SimulatorStats stats;
+  private final BenchRecorder recorder;
   private final Clock clock;
   private final int maxAttempts;
   private final Duration firstBackoff;
@@ -52,12 +56,13 @@ final class CallbackSender implements AutoCloseable {
    * @param maxAttempts attempts per callback, including the first
    * @param firstBackoff wait before the second attempt; doubled for each further one
    */
-  CallbackSender(
-      SimulatorStats stats, Clock clock, int maxAttempts, Duration firstBackoff, int threads) {
+  CallbackSender(SimulatorStats stats, BenchRecorder recorder, Clock clock, int maxAttempts,
+      Duration firstBackoff, int threads) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1");
     }
     this.stats = stats;
+    this.recorder = recorder;
     this.clock = clock;
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
@@ -72,11 +77,13 @@ final class CallbackSender implements AutoCloseable {
   /**
    * Sends the plan's synchronous head now, blocking the caller (that is the point of an early
    * callback), and the rest in the background.
+   *
+   * @param webhooks where to send; not empty
+   * @param accepted the accepted request the callbacks report on
    */
-  void send(URI webhook, String secret, String providerMessageId, String reference,
-      List<PlannedCallback> plan) {
+  void send(List<URI> webhooks, String secret, InboxEntry accepted, List<PlannedCallback> plan) {
     if (!plan.isEmpty()) {
-      new Delivery(webhook, secret, providerMessageId, reference, plan).start();
+      new Delivery(webhooks, secret, accepted, plan).start();
     }
   }
 
@@ -87,20 +94,20 @@ final class CallbackSender implements AutoCloseable {
 
   /** The callbacks of one accepted request; only ever touched by one thread at a time. */
   private final class Delivery {
-    private final URI webhook;
+    private final List<URI> webhooks;
     private final String secret;
-    private final String providerMessageId;
-    private final String reference;
+    private final InboxEntry accepted;
     private final Deque<PlannedCallback> pending;
     private byte[] body; // of the head callback, kept for its retries
     private int attempts; // of the head callback
+    private URI webhook; // of the latest attempt
+    private Instant sentAt; // of the latest attempt
+    private Instant answeredAt; // of the latest attempt, when it got an answer
 
-    Delivery(URI webhook, String secret, String providerMessageId, String reference,
-        List<PlannedCallback> plan) {
-      this.webhook = webhook;
+    Delivery(List<URI> webhooks, String secret, InboxEntry accepted, List<PlannedCallback> plan) {
+      this.webhooks = webhooks;
       this.secret = secret;
-      this.providerMessageId = providerMessageId;
-      this.reference = reference;
+      this.accepted = accepted;
       this.pending = new ArrayDeque<>(plan);
     }
 
@@ -120,7 +127,7 @@ final class CallbackSender implements AutoCloseable {
       try {
         scheduler.schedule(this::fire, wait.toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
-        log.debug("simulator stopped; dropping callbacks of {}", providerMessageId);
+        log.debug("simulator stopped; dropping callbacks of {}", accepted.providerMessageId());
       }
     }
 
@@ -136,10 +143,14 @@ final class CallbackSender implements AutoCloseable {
       }
       if (ok) {
         stats.callbackSent();
+        if (head.status().isAck()) {
+          recorder.acknowledged(accepted, sentAt, answeredAt);
+        }
       } else {
         stats.callbackFailed();
         log.warn("simulator gave up {} callback of {} ({}) to {} after {} attempts",
-            head.status().wireName(), providerMessageId, reference, webhook, attempts);
+            head.status().wireName(), accepted.providerMessageId(), accepted.reference(), webhook,
+            attempts);
       }
       pending.poll();
       body = null;
@@ -154,6 +165,8 @@ final class CallbackSender implements AutoCloseable {
         body = render(head.status());
       }
       attempts++;
+      webhook = webhooks.get(ThreadLocalRandom.current().nextInt(webhooks.size()));
+      sentAt = clock.instant();
       HttpRequest request =
           HttpRequest.newBuilder(webhook)
               .timeout(timeout)
@@ -165,15 +178,17 @@ final class CallbackSender implements AutoCloseable {
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
             .handle(
                 (response, error) -> {
+                  answeredAt = clock.instant(); // before settle(), which runs after this stage
                   if (error != null) {
                     log.debug("simulator {} callback of {} failed (attempt {}): {}",
-                        head.status().wireName(), providerMessageId, attempts, error.toString());
+                        head.status().wireName(), accepted.providerMessageId(), attempts,
+                        error.toString());
                     return false;
                   }
                   int status = response.statusCode();
                   if (status / 100 != 2) {
                     log.debug("simulator {} callback of {} answered {} (attempt {})",
-                        head.status().wireName(), providerMessageId, status, attempts);
+                        head.status().wireName(), accepted.providerMessageId(), status, attempts);
                   }
                   return status / 100 == 2;
                 });
@@ -184,8 +199,8 @@ final class CallbackSender implements AutoCloseable {
     }
 
     private byte[] render(CallbackStatus status) {
-      var item = new StatusItem(providerMessageId, reference, status.wireName(),
-          clock.instant().toString());
+      var item = new StatusItem(accepted.providerMessageId(), accepted.reference(),
+          status.wireName(), clock.instant().toString());
       try {
         return json.writeValueAsBytes(new Statuses(List.of(item)));
       } catch (JsonProcessingException e) {

@@ -8,6 +8,11 @@ enum CallbackStatus {
   DELIVERED,
   READ;
 
+  /** {@code delivered}, or {@code read} which implies it: the delivery ACK of API.md §4. */
+  boolean isAck() {
+    return this != SENT;
+  }
+
   /** As written in the callback JSON. */
   String wireName() {
     return name().toLowerCase(Locale.ROOT);

@@ -2,6 +2,7 @@ package dev.relay.simulator;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
@@ -31,16 +32,18 @@ final class ProviderSimulator {
   private final SimulatorBehaviour behaviour;
   private final SimulatorInbox inbox;
   private final SimulatorStats stats;
+  private final BenchRecorder recorder;
   private final CallbackPlanner planner;
   private final CallbackSender sender;
   private final Clock clock;
   private volatile int localPort = -1;
 
   ProviderSimulator(SimulatorBehaviour behaviour, SimulatorInbox inbox, SimulatorStats stats,
-      CallbackPlanner planner, CallbackSender sender, Clock clock) {
+      BenchRecorder recorder, CallbackPlanner planner, CallbackSender sender, Clock clock) {
     this.behaviour = behaviour;
     this.inbox = inbox;
     this.stats = stats;
+    this.recorder = recorder;
     this.planner = planner;
     this.sender = sender;
     this.clock = clock;
@@ -63,16 +66,17 @@ final class ProviderSimulator {
     }
     InboxEntry entry = inbox.accept(channel, idempotencyKey, to, body, reference, clock.instant());
     stats.accepted();
+    recorder.accepted(entry);
     // every acceptance, resends included, gets its callbacks again, as real providers do
-    List<PlannedCallback> plan = planner.plan(s, random);
+    List<PlannedCallback> plan = s.dropsCallbacksTo(to) ? List.of() : planner.plan(s, random);
     if (plan.isEmpty()) {
       stats.dropped();
     } else {
-      URI webhook = webhook(s.callbackUrl(), channel);
-      if (webhook == null) {
+      List<URI> webhooks = webhooks(s.callbackUrl(), channel);
+      if (webhooks.isEmpty()) {
         plan.forEach(c -> stats.callbackFailed());
       } else {
-        sender.send(webhook, s.webhookSecret(), entry.providerMessageId(), reference, plan);
+        sender.send(webhooks, s.webhookSecret(), entry, plan);
       }
     }
     return new Accepted(entry.providerMessageId());
@@ -81,6 +85,19 @@ final class ProviderSimulator {
   /** The port of this application's web server, for a {@code {port}} in the callback URL. */
   void localPort(int port) {
     this.localPort = port;
+  }
+
+  /** The callback URLs (comma-separated in the template); empty if any of them is unusable. */
+  private List<URI> webhooks(String templates, String channel) {
+    List<URI> webhooks = new ArrayList<>(1);
+    for (String template : templates.split(",")) {
+      URI webhook = webhook(template.trim(), channel);
+      if (webhook == null) {
+        return List.of();
+      }
+      webhooks.add(webhook);
+    }
+    return webhooks;
   }
 
   private URI webhook(String template, String channel) {

@@ -32,7 +32,8 @@ public final class SimulatorBehaviour {
           "readRate",
           "serverErrorRate",
           "tooManyRequestsRate",
-          "retryAfterSeconds");
+          "retryAfterSeconds",
+          "dropRecipientPrefix");
 
   private final Settings initial;
   private final AtomicReference<Settings> current;
@@ -83,7 +84,8 @@ public final class SimulatorBehaviour {
       double readRate,
       double serverErrorRate,
       double tooManyRequestsRate,
-      int retryAfterSeconds) {
+      int retryAfterSeconds,
+      String dropRecipientPrefix) {
 
     public Settings {
       requireText("callbackUrl", callbackUrl);
@@ -117,7 +119,15 @@ public final class SimulatorBehaviour {
           p.readRate(),
           p.serverErrorRate(),
           p.tooManyRequestsRate(),
-          p.retryAfterSeconds());
+          p.retryAfterSeconds(),
+          p.dropRecipientPrefix());
+    }
+
+    /** Whether messages to this recipient never get a callback ({@code dropRecipientPrefix}). */
+    boolean dropsCallbacksTo(String to) {
+      return dropRecipientPrefix != null
+          && !dropRecipientPrefix.isEmpty()
+          && to.startsWith(dropRecipientPrefix);
     }
 
     /** A copy with the given fields changed; unknown field names are rejected, not ignored. */
@@ -140,7 +150,8 @@ public final class SimulatorBehaviour {
           number(changes, "readRate", readRate),
           number(changes, "serverErrorRate", serverErrorRate),
           number(changes, "tooManyRequestsRate", tooManyRequestsRate),
-          integer(changes, "retryAfterSeconds", retryAfterSeconds));
+          integer(changes, "retryAfterSeconds", retryAfterSeconds),
+          text(changes, "dropRecipientPrefix", dropRecipientPrefix));
     }
 
     private static String text(Map<String, ?> changes, String field, String old) {

@@ -40,17 +40,22 @@ class SimulatorConfiguration {
     return new SimulatorStats();
   }
 
+  @Bean
+  BenchRecorder simulatorBenchRecorder(SimulatorInbox inbox) {
+    return new BenchRecorder(inbox);
+  }
+
   @Bean(destroyMethod = "close")
-  CallbackSender simulatorCallbackSender(SimulatorStats stats) {
-    return new CallbackSender(
-        stats, Clock.systemUTC(), CALLBACK_ATTEMPTS, CALLBACK_FIRST_BACKOFF, CALLBACK_THREADS);
+  CallbackSender simulatorCallbackSender(SimulatorStats stats, BenchRecorder recorder) {
+    return new CallbackSender(stats, recorder, Clock.systemUTC(), CALLBACK_ATTEMPTS,
+        CALLBACK_FIRST_BACKOFF, CALLBACK_THREADS);
   }
 
   @Bean
   ProviderSimulator providerSimulator(SimulatorBehaviour behaviour, SimulatorInbox inbox,
-      SimulatorStats stats, CallbackSender sender) {
+      SimulatorStats stats, BenchRecorder recorder, CallbackSender sender) {
     return new ProviderSimulator(
-        behaviour, inbox, stats, new CallbackPlanner(), sender, Clock.systemUTC());
+        behaviour, inbox, stats, recorder, new CallbackPlanner(), sender, Clock.systemUTC());
   }
 
   /** Learns the main web server's port for a {@code {port}} in the callback URL. */

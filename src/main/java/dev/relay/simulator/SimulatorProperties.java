@@ -19,7 +19,9 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param enabled switches the simulator's endpoints on
  * @param callbackUrl Relay's webhook; {@code {channel}} is replaced by the channel name and
- *     {@code {port}} by the port this application's web server listens on (handy with random ports)
+ *     {@code {port}} by the port this application's web server listens on (handy with random ports).
+ *     Several URLs separated by commas (one per Relay node): each callback attempt goes to one of
+ *     them at random, as behind a load balancer
  * @param webhookSecret HMAC key of the {@code X-Relay-Signature} header of callbacks
  * @param callbackDelay wait before each asynchronous callback of a message
  * @param callbackJitter uniformly random extra wait added to {@code callbackDelay}
@@ -32,6 +34,8 @@ import org.springframework.validation.annotation.Validated;
  * @param serverErrorRate answer 503 and do not accept the message
  * @param tooManyRequestsRate answer 429 with {@code Retry-After} and do not accept the message
  * @param retryAfterSeconds value of the {@code Retry-After} header of 429 answers
+ * @param dropRecipientPrefix recipients ({@code to}) starting with this never get a callback, so
+ *     their messages wait for an ACK for good (the benchmark's open rooms); none when empty
  */
 @Validated
 @ConfigurationProperties("relay.simulator")
@@ -49,4 +53,5 @@ public record SimulatorProperties(
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double readRate,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double serverErrorRate,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double tooManyRequestsRate,
-    @DefaultValue("1") @PositiveOrZero int retryAfterSeconds) {}
+    @DefaultValue("1") @PositiveOrZero int retryAfterSeconds,
+    String dropRecipientPrefix) {}

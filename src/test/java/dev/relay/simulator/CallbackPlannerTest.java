@@ -26,7 +26,7 @@ class CallbackPlannerTest {
   private static SimulatorBehaviour.Settings settings(Map<String, Double> rates) {
     Map<String, Object> changes = new HashMap<>(rates);
     return new SimulatorBehaviour.Settings("http://localhost/webhooks/{channel}", "secret",
-            DELAY, JITTER, READ_DELAY, 0, 0, 0, 0, 0, 0, 0, 1)
+            DELAY, JITTER, READ_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null)
         .with(changes);
   }
 

@@ -13,7 +13,7 @@ class SimulatorBehaviourTest {
   private static SimulatorProperties defaults() {
     return new SimulatorProperties(true, "http://localhost:8080/webhooks/{channel}",
         "demo-webhook-secret", Duration.ofMillis(200), Duration.ofMillis(100),
-        Duration.ofSeconds(1), 0, 0, 0, 0, 0, 0, 0, 1);
+        Duration.ofSeconds(1), 0, 0, 0, 0, 0, 0, 0, 1, null);
   }
 
   private final SimulatorBehaviour behaviour = new SimulatorBehaviour(defaults());
@@ -79,6 +79,18 @@ class SimulatorBehaviourTest {
         .hasMessageContaining("unknown").hasMessageContaining("dropRat");
 
     assertThat(behaviour.current()).isEqualTo(before);
+  }
+
+  @Test
+  void dropRecipientPrefix_dropsOnlyThoseRecipients_andEmptyMeansNone() {
+    assertThat(behaviour.current().dropsCallbacksTo("open-1")).isFalse();
+
+    behaviour.update(Map.of("dropRecipientPrefix", "open-"));
+
+    assertThat(behaviour.current().dropsCallbacksTo("open-1")).isTrue();
+    assertThat(behaviour.current().dropsCallbacksTo("room-1")).isFalse();
+    assertThat(behaviour.update(Map.of("dropRecipientPrefix", "")).dropsCallbacksTo("open-1"))
+        .isFalse();
   }
 
   @Test

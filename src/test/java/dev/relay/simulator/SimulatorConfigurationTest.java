@@ -45,6 +45,7 @@ class SimulatorConfigurationTest {
       assertThat(p.readRate()).isZero();
       assertThat(p.serverErrorRate()).isZero();
       assertThat(p.tooManyRequestsRate()).isZero();
+      assertThat(p.dropRecipientPrefix()).isNull();
       assertThat(context.getBean(SimulatorBehaviour.class).current())
           .isEqualTo(SimulatorBehaviour.Settings.from(p));
     });
@@ -54,11 +55,13 @@ class SimulatorConfigurationTest {
   void propertiesSeedTheBehaviour() {
     runner.withPropertyValues("relay.simulator.enabled=true",
             "relay.simulator.callback-delay=50ms", "relay.simulator.drop-rate=0.25",
+            "relay.simulator.drop-recipient-prefix=open-",
             "relay.simulator.callback-url=http://relay:9000/hooks/{channel}")
         .run(context -> {
           SimulatorBehaviour.Settings s = context.getBean(SimulatorBehaviour.class).current();
           assertThat(s.callbackDelay()).isEqualTo(Duration.ofMillis(50));
           assertThat(s.dropRate()).isEqualTo(0.25);
+          assertThat(s.dropRecipientPrefix()).isEqualTo("open-");
           assertThat(s.callbackUrl()).isEqualTo("http://relay:9000/hooks/{channel}");
         });
   }

@@ -81,14 +81,15 @@ class SimulatorControllerTest {
     behaviour =
         new SimulatorBehaviour(
             new SimulatorBehaviour.Settings(wireMock.baseUrl() + "/webhooks/{channel}", SECRET,
-                CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1));
+                CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
     stats = new SimulatorStats();
     SimulatorInbox inbox = new SimulatorInbox();
-    sender = new CallbackSender(stats, Clock.systemUTC(), 3, Duration.ofMillis(20), 2);
+    BenchRecorder bench = new BenchRecorder(inbox);
+    sender = new CallbackSender(stats, bench, Clock.systemUTC(), 3, Duration.ofMillis(20), 2);
     simulator = new ProviderSimulator(
-        behaviour, inbox, stats, new CallbackPlanner(), sender, Clock.systemUTC());
+        behaviour, inbox, stats, bench, new CallbackPlanner(), sender, Clock.systemUTC());
     mvc = MockMvcBuilders.standaloneSetup(
-            new SimulatorController(simulator, behaviour, inbox, stats))
+            new SimulatorController(simulator, behaviour, inbox, stats, bench))
         .build();
   }
 
@@ -311,6 +312,37 @@ class SimulatorControllerTest {
   }
 
   @Test
+  void dropRecipientPrefix_thoseRecipientsGetNoCallback_othersDo() throws Exception {
+    behaviour.update(Map.of("dropRecipientPrefix", "open-"));
+
+    acceptedId(sendTo("open-1", "m-1"));
+    String id = acceptedId(sendTo(TO, "m-2"));
+
+    assertThat(awaitCallbacks(2)).allSatisfy(c -> assertThat(idOf(c)).isEqualTo(id));
+    assertThat(stats.snapshot().dropped()).isEqualTo(1);
+    assertThat(stats.snapshot().accepted()).isEqualTo(2);
+  }
+
+  @Test
+  void severalCallbackUrls_eachAttemptGoesToOneOfThem() throws Exception {
+    wireMock.stubFor(post(urlPathMatching("/node-2/webhooks/.*")).willReturn(ok()));
+    behaviour.update(Map.of("callbackUrl", wireMock.baseUrl() + "/webhooks/{channel}, "
+        + wireMock.baseUrl() + "/node-2/webhooks/{channel}"));
+
+    for (int i = 1; i <= 10; i++) {
+      acceptedId(send("m-" + i, "m-" + i, "hi"));
+    }
+
+    // 20 callbacks, each to one node: all on one node has a chance of 2 in 2^20
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(20));
+    int first = wireMock.findAll(postRequestedFor(urlEqualTo(WEBHOOK))).size();
+    int second = wireMock.findAll(postRequestedFor(urlEqualTo("/node-2" + WEBHOOK))).size();
+    assertThat(first + second).isEqualTo(20);
+    assertThat(first).isPositive();
+    assertThat(second).isPositive();
+  }
+
+  @Test
   void duplicateReorderAndRead_arriveInThePlannedOrder() throws Exception {
     behaviour.update(Map.of("duplicateRate", 1, "reorderRate", 1, "readRate", 1));
 
@@ -378,6 +410,81 @@ class SimulatorControllerTest {
     acceptedId(send("m-1", "m-1", "hi"));
 
     assertThat(statusesOf(awaitCallbacks(2))).containsExactly("sent", "delivered");
+  }
+
+  // --- benchmark figures -------------------------------------------------------------------
+
+  @Test
+  void benchInterval_countsSinceThePreviousCall_andDeliveredOncePerKey() throws Exception {
+    acceptedId(send("m-1", "m-1", "hi"));
+    acceptedId(send("m-2", "m-2", "hi"));
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(4));
+
+    mvc.perform(get("/simulator/bench/interval"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.accepted").value(2))
+        .andExpect(jsonPath("$.firstAttempts").value(2))
+        .andExpect(jsonPath("$.delivered").value(2))
+        .andExpect(jsonPath("$.millis").isNumber());
+
+    acceptedId(send("m-1", "m-1", "hi")); // a resend of an ACKed key: its ACK comes again
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(6));
+
+    mvc.perform(get("/simulator/bench/interval"))
+        .andExpect(jsonPath("$.accepted").value(1))
+        .andExpect(jsonPath("$.firstAttempts").value(0))
+        .andExpect(jsonPath("$.delivered").value(0));
+  }
+
+  @Test
+  void benchFirstAttempts_perRecipientInArrivalOrder_withTheTimesOfTheAck() throws Exception {
+    behaviour.update(Map.of("dropRecipientPrefix", "open-"));
+    acceptedId(send("m-1", "m-1", "hi"));
+    acceptedId(send("m-2", "m-2", "hi"));
+    acceptedId(sendTo("open-1", "m-3"));
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(4));
+    acceptedId(send("m-1", "m-1", "hi")); // a resend is not a first attempt
+
+    JsonNode all = json.readTree(mvc.perform(get("/simulator/bench/first-attempts"))
+        .andExpect(status().isOk()).andReturn().getResponse().getContentAsString());
+
+    assertThat(all.fieldNames()).toIterable().containsExactlyInAnyOrder(TO, "open-1");
+    JsonNode room = all.get(TO);
+    assertThat(room).extracting(a -> a.get("reference").asText()).containsExactly("m-1", "m-2");
+    for (JsonNode attempt : room) {
+      long at = attempt.get("atMicros").asLong();
+      long ackSent = attempt.get("ackSentAtMicros").asLong();
+      long acked = attempt.get("ackedAtMicros").asLong();
+      // sent and delivered each wait >= 20 ms
+      assertThat(ackSent).isGreaterThanOrEqualTo(at + 2 * CALLBACK_DELAY.toNanos() / 1_000);
+      assertThat(acked).isGreaterThanOrEqualTo(ackSent);
+    }
+    assertThat(all.get("open-1").get(0).get("ackedAtMicros").isNull()).isTrue();
+
+    mvc.perform(get("/simulator/bench/first-attempts").param("recipientPrefix", "open-"))
+        .andExpect(content().json("{\"open-1\": [{\"reference\": \"m-3\"}]}"));
+  }
+
+  @Test
+  void benchFirstAttempts_theAckIsTheAttemptRelayAnswered2xx() throws Exception {
+    wireMock.stubFor(post(urlEqualTo(WEBHOOK)).inScenario("flaky").whenScenarioStateIs(STARTED)
+        .willReturn(ok()).willSetStateTo("down"));
+    wireMock.stubFor(post(urlEqualTo(WEBHOOK)).inScenario("flaky").whenScenarioStateIs("down")
+        .willReturn(serverError()).willSetStateTo("up"));
+    wireMock.stubFor(post(urlEqualTo(WEBHOOK)).inScenario("flaky").whenScenarioStateIs("up")
+        .willReturn(ok()));
+
+    acceptedId(send("m-1", "m-1", "hi"));
+
+    // sent (ok), delivered (503), delivered again after the 20 ms backoff (ok)
+    List<LoggedRequest> callbacks = awaitCallbacks(3);
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(2));
+    JsonNode attempt = json.readTree(mvc.perform(get("/simulator/bench/first-attempts"))
+        .andReturn().getResponse().getContentAsString()).get(TO).get(0);
+    long retriedAt = callbacks.get(2).getLoggedDate().toInstant().toEpochMilli();
+    assertThat(attempt.get("ackSentAtMicros").asLong() / 1_000)
+        .isGreaterThan(callbacks.get(1).getLoggedDate().toInstant().toEpochMilli())
+        .isLessThanOrEqualTo(retriedAt);
   }
 
   // --- controls ----------------------------------------------------------------------------
@@ -452,6 +559,7 @@ class SimulatorControllerTest {
     mvc.perform(delete("/simulator/inbox")).andExpect(status().isNoContent());
 
     mvc.perform(get("/simulator/inbox/{to}", TO)).andExpect(content().json("[]"));
+    mvc.perform(get("/simulator/bench/first-attempts")).andExpect(content().json("{}"));
     String after = acceptedId(send("m-1", "m-1", "hi"));
     assertThat(after).isNotEqualTo(before);
     mvc.perform(get("/simulator/inbox/{to}", TO)).andExpect(jsonPath("$[0].attempt").value(1));
@@ -460,7 +568,11 @@ class SimulatorControllerTest {
   // --- helpers -----------------------------------------------------------------------------
 
   private static String body(String reference, String text) {
-    return "{\"to\":\"" + TO + "\",\"body\":\"" + text + "\",\"reference\":\"" + reference + "\"}";
+    return body(TO, reference, text);
+  }
+
+  private static String body(String to, String reference, String text) {
+    return "{\"to\":\"" + to + "\",\"body\":\"" + text + "\",\"reference\":\"" + reference + "\"}";
   }
 
   private static MockHttpServletRequestBuilder request(String channel, String key, String body) {
@@ -473,6 +585,10 @@ class SimulatorControllerTest {
 
   private ResultActions send(String key, String reference, String text) throws Exception {
     return mvc.perform(request("whatsapp", key, body(reference, text)));
+  }
+
+  private ResultActions sendTo(String to, String key) throws Exception {
+    return mvc.perform(request("whatsapp", key, body(to, key, "hi")));
   }
 
   private String acceptedId(ResultActions result) throws Exception {

@@ -1,0 +1,170 @@
+package dev.relay.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one PostgreSQL of the benchmark: zonky's embedded server with settings for a benchmark, or
+ * a running local server. Either way Relay gets a fresh database of its own.
+ */
+final class BenchDatabase implements AutoCloseable {
+
+  static final String DATABASE = "relay_bench";
+
+  /**
+   * Server settings of the embedded PostgreSQL. Durability stays on (zonky switches fsync and
+   * synchronous_commit off for tests): a benchmark of a system that promises "nothing is lost"
+   * must pay for its commits.
+   */
+  static final Map<String, String> EMBEDDED_SETTINGS = new LinkedHashMap<>();
+
+  static {
+    EMBEDDED_SETTINGS.put("max_connections", "200");
+    EMBEDDED_SETTINGS.put("shared_buffers", "256MB");
+    EMBEDDED_SETTINGS.put("effective_cache_size", "1GB");
+    EMBEDDED_SETTINGS.put("work_mem", "8MB");
+    EMBEDDED_SETTINGS.put("maintenance_work_mem", "64MB");
+    EMBEDDED_SETTINGS.put("wal_buffers", "16MB");
+    EMBEDDED_SETTINGS.put("max_wal_size", "2GB");
+    EMBEDDED_SETTINGS.put("checkpoint_timeout", "15min");
+    EMBEDDED_SETTINGS.put("random_page_cost", "1.1");
+    EMBEDDED_SETTINGS.put("fsync", "on");
+    EMBEDDED_SETTINGS.put("synchronous_commit", "on");
+    EMBEDDED_SETTINGS.put("full_page_writes", "on");
+  }
+
+  /** Settings worth printing with the figures, whichever server it is. */
+  private static final String SHOWN =
+      "'max_connections','shared_buffers','effective_cache_size','work_mem','wal_buffers',"
+          + "'max_wal_size','checkpoint_timeout','fsync','synchronous_commit','full_page_writes'";
+
+  private final EmbeddedPostgres embedded; // null for a local server
+  private final String url;
+  private final String user;
+  private final String password;
+
+  private BenchDatabase(EmbeddedPostgres embedded, String url, String user, String password) {
+    this.embedded = embedded;
+    this.url = url;
+    this.user = user;
+    this.password = password;
+  }
+
+  static BenchDatabase start(Options options) throws IOException, SQLException {
+    if (options.pg() == Options.Pg.LOCAL) {
+      try (Connection admin =
+              DriverManager.getConnection(options.pgUrl(), options.pgUser(), options.pgPassword());
+          Statement s = admin.createStatement()) {
+        s.execute("drop database if exists " + DATABASE + " with (force)");
+        s.execute("create database " + DATABASE);
+      }
+      String url = options.pgUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + DATABASE + "$1");
+      return new BenchDatabase(null, url, options.pgUser(), options.pgPassword());
+    }
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+        .setOutputRedirector(ProcessBuilder.Redirect.appendTo(
+            options.out().resolve("postgres.log").toFile()))
+        .setErrorRedirector(ProcessBuilder.Redirect.appendTo(
+            options.out().resolve("postgres.log").toFile()));
+    EMBEDDED_SETTINGS.forEach(builder::setServerConfig);
+    EmbeddedPostgres postgres = builder.start();
+    try (Connection admin = postgres.getPostgresDatabase().getConnection();
+        Statement s = admin.createStatement()) {
+      s.execute("create database " + DATABASE);
+    }
+    return new BenchDatabase(
+        postgres, postgres.getJdbcUrl("postgres", DATABASE).replaceFirst("\\?user=.*", ""),
+        "postgres", "");
+  }
+
+  String url() {
+    return url;
+  }
+
+  String user() {
+    return user;
+  }
+
+  String password() {
+    return password;
+  }
+
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(url, user, password);
+  }
+
+  /** Version and where it runs. */
+  String describe() throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("show server_version")) {
+      rs.next();
+      return "PostgreSQL " + rs.getString(1) + (embedded == null ? " (local server, " + url + ")"
+          : " (embedded, zonky, port " + embedded.getPort() + ")");
+    }
+  }
+
+  /** The settings that matter for the figures, as the server reports them. */
+  Map<String, String> settings() throws SQLException {
+    Map<String, String> settings = new LinkedHashMap<>();
+    try (Connection c = connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "select name, current_setting(name) from pg_settings where name in (" + SHOWN
+                + ") order by name")) {
+      while (rs.next()) {
+        settings.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return settings;
+  }
+
+  /**
+   * The postmaster: the parent of a backend. Its descendants are all of the server's processes
+   * (the server must run on this machine, as both modes do).
+   */
+  ProcessHandle postmaster() throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select pg_backend_pid()")) {
+      rs.next();
+      long backend = rs.getLong(1);
+      return ProcessHandle.of(backend)
+          .flatMap(ProcessHandle::parent)
+          .orElseThrow(() -> new IllegalStateException("no postmaster above backend " + backend));
+    }
+  }
+
+  /** Table name → bytes with its indexes and TOAST, the largest first. */
+  static Map<String, Long> largestTables(Connection c, int limit) throws SQLException {
+    Map<String, Long> tables = new LinkedHashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "select relname, pg_total_relation_size(oid) from pg_class where relkind = 'r'"
+                + " and relnamespace = 'public'::regnamespace order by 2 desc limit " + limit)) {
+      while (rs.next()) {
+        tables.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return tables;
+  }
+
+  static long size(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select pg_database_size(current_database())")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

@@ -1,0 +1,442 @@
+package dev.relay.bench;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.RelayApplication;
+import dev.relay.bench.Accounting.FirstAttempt;
+import dev.relay.bench.Result.ProcessFigures;
+import dev.relay.bench.Sampler.Sample;
+import dev.relay.simulator.SimulatorApplication;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Relay's benchmark (issue 5; method and latest figures in docs/benchmarks.md): PostgreSQL, the
+ * provider simulator and N Relay nodes, each in a process of its own, an open-loop load, then the
+ * check that nothing was lost or reordered. Prints a table and writes result.json,
+ * timeseries.csv and plot.png (and every process's log) to {@code --out}.
+ *
+ * <p>{@code java -cp <test class path> dev.relay.bench.Benchmark --help} lists the options.
+ */
+public final class Benchmark {
+
+  static final String CHANNEL = "bench";
+  static final String OPEN_CHANNEL = "bench-open";
+  static final String WEBHOOK_SECRET = "bench-webhook-secret";
+  static final String PROVIDER_TOKEN = "bench-provider-token";
+  static final String ADMIN_PASSWORD = "bench-admin";
+
+  /** Open rooms must not move on or resend during the run: they are the idle backlog. */
+  static final Duration OPEN_ROOM_WAIT = Duration.ofHours(1);
+
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final int FILL_CONCURRENCY = 32;
+  private static final double MIB = 1024 * 1024;
+
+  private final Options options;
+  private final HttpClient http;
+  private final ObjectMapper json = new ObjectMapper();
+  private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse order
+  private final long created = System.nanoTime();
+
+  private Benchmark(Options options) {
+    this.options = options;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .executor(Executors.newFixedThreadPool(4, r -> {
+          Thread t = new Thread(r, "bench-http");
+          t.setDaemon(true);
+          return t;
+        }))
+        .build();
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--help")) {
+      System.out.println(Options.USAGE);
+      return;
+    }
+    Result result = run(Options.parse(args));
+    boolean correct = result.lost() == 0 && result.orderViolations() == 0;
+    if (!correct) {
+      System.err.println("bench: FAILED: messages were lost or reached the provider out of order");
+    }
+    System.exit(correct ? 0 : 1);
+  }
+
+  /** One whole run; every process it started is stopped when it returns or fails. */
+  static Result run(Options options) throws Exception {
+    Files.createDirectories(options.out());
+    Benchmark bench = new Benchmark(options);
+    Thread cleanup = new Thread(bench::close, "bench-cleanup"); // also on Ctrl-C
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      return bench.execute();
+    } finally {
+      bench.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or will run: nothing left to do
+      }
+    }
+  }
+
+  private Result execute() throws Exception {
+    String startedAt = Instant.now().toString();
+    log("options " + options.commandLine());
+    log("starting PostgreSQL (" + options.pg().name().toLowerCase(Locale.ROOT) + ")");
+    BenchDatabase db = own(BenchDatabase.start(options));
+    String database = db.describe();
+    Map<String, String> settings = db.settings();
+    log(database + " " + settings);
+
+    int simulatorPort = ChildJvm.freePort();
+    List<Integer> nodePorts = new ArrayList<>();
+    for (int n = 0; n < options.nodes(); n++) {
+      nodePorts.add(ChildJvm.freePort());
+    }
+    log("starting the simulator on port " + simulatorPort);
+    ChildJvm simulator = own(ChildJvm.start("simulator", simulatorPort, options.heap(),
+        SimulatorApplication.class.getName(), simulatorArguments(nodePorts), options.out()));
+    simulator.awaitHealthy(http, START_TIMEOUT);
+    List<ChildJvm> nodes = new ArrayList<>();
+    for (int n = 0; n < options.nodes(); n++) { // one after the other: the first creates the schema
+      log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
+      ChildJvm node = own(ChildJvm.start("relay-" + (n + 1), nodePorts.get(n), options.heap(),
+          RelayApplication.class.getName(), relayArguments(db, simulatorPort), options.out()));
+      node.awaitHealthy(http, START_TIMEOUT);
+      nodes.add(node);
+    }
+    List<URI> intakes = nodes.stream().map(n -> n.uri("/api/messages")).toList();
+
+    try (Connection sampling = db.connect(); Connection checks = db.connect()) {
+      Result.OpenRooms openRooms =
+          options.openRooms() > 0 ? fillOpenRooms(nodes, intakes, simulator, checks) : null;
+
+      List<ProcessGroup> processes = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (ChildJvm node : nodes) {
+        processes.add(new ProcessGroup(ProcessHandle.of(node.pid()).orElseThrow(), false));
+        names.add(node.name());
+      }
+      processes.add(new ProcessGroup(ProcessHandle.of(simulator.pid()).orElseThrow(), false));
+      names.add(simulator.name());
+      processes.add(new ProcessGroup(db.postmaster(), true));
+      names.add("postgres");
+
+      LoadGenerator load = new LoadGenerator(http, intakes, CHANNEL,
+          Workload.load(options.rooms(), options.messagesPerRoom()), options.messages());
+      long databaseAtStart = BenchDatabase.size(checks);
+      long startNanos = System.nanoTime();
+      long startMicros = LoadGenerator.nowMicros();
+      Sampler sampler = own(new Sampler(http, simulator.uri("/simulator/bench/interval"), load,
+          processes, sampling, startNanos));
+      sampler.start();
+      log("load: " + options.messages() + " messages at " + options.rate() + "/s");
+      load.openLoop(options.rate());
+      double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
+
+      sampler.phase("drain");
+      log("load sent; waiting up to " + options.drainTimeout().toSeconds()
+          + " s for the last answers and ACKs");
+      long drainStart = System.nanoTime();
+      boolean drained = load.awaitAnswers(options.drainTimeout())
+          && Poll.until(left(options.drainTimeout(), drainStart), Duration.ofSeconds(1),
+              () -> Accounting.undelivered(checks) == 0);
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      sampler.close();
+
+      log("checking every message and the order the provider saw");
+      Accounting.Outcome outcome =
+          Accounting.of(checks, load, firstAttempts(simulator), startMicros);
+      List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
+      List<Sample> samples = sampler.samples();
+      Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
+          load, outcome, sampler, samples, names, heaps, databaseAtStart,
+          BenchDatabase.largestTables(checks, 10), openRooms);
+      Report.write(result, names, samples, outcome, title(), options.out());
+      log("figures in " + options.out().toAbsolutePath());
+      return result;
+    }
+  }
+
+  /**
+   * Gives each open room one message that the simulator never ACKs, waits until all reached the
+   * provider, and measures what they cost: database and Relay heap (after a full GC) per room.
+   */
+  private Result.OpenRooms fillOpenRooms(List<ChildJvm> nodes, List<URI> intakes,
+      ChildJvm simulator, Connection db) throws Exception {
+    double heapBefore = nodes.stream().mapToDouble(this::heapAfterGcMib).sum();
+    long databaseBefore = BenchDatabase.size(db);
+    log("filling " + options.openRooms() + " open rooms");
+    long start = System.nanoTime();
+    LoadGenerator fill = new LoadGenerator(
+        http, intakes, OPEN_CHANNEL, Workload.open(), options.openRooms());
+    fill.closedLoop(FILL_CONCURRENCY);
+    Duration timeout = Duration.ofSeconds(Math.max(120, options.openRooms() / 20));
+    if (!Poll.until(timeout, Duration.ofSeconds(1),
+        () -> simulatorStats(simulator).get("accepted").asLong() >= fill.accepted())) {
+      throw new IllegalStateException("open rooms not all dispatched within " + timeout);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double heapAfter = nodes.stream().mapToDouble(this::heapAfterGcMib).sum();
+    long databaseAfter = BenchDatabase.size(db);
+    log(fill.accepted() + " open rooms waiting for their ACK after " + Report.f(seconds) + " s");
+    return new Result.OpenRooms((int) fill.accepted(), seconds,
+        (databaseAfter - databaseBefore) / (double) fill.accepted(),
+        (heapAfter - heapBefore) * MIB / fill.accepted());
+  }
+
+  private Result result(String startedAt, String database, Map<String, String> settings,
+      double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
+      Accounting.Outcome outcome, Sampler sampler, List<Sample> samples, List<String> names,
+      List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
+      Result.OpenRooms openRooms) {
+    // the steady part of the load: after the warm-up, before the drain
+    double warmUp = Math.min(10, loadSeconds / 5);
+    int from = (int) samples.stream().filter(s -> s.t() <= warmUp).count();
+    int to = (int) samples.stream().filter(s -> s.phase().equals("load")).count();
+    if (to <= from) { // a run of a few seconds: take all of its load
+      from = 0;
+    }
+    List<Integer> steady = IntStream.range(from, Math.max(to, from + 1)).boxed()
+        .filter(i -> i < samples.size()).toList();
+
+    List<ProcessFigures> processes = new ArrayList<>();
+    for (int p = 0; p < names.size(); p++) {
+      int k = p;
+      double[] cpu = steady.stream().mapToDouble(i -> samples.get(i).cpuPercent()[k])
+          .filter(v -> !Double.isNaN(v)).toArray();
+      processes.add(new ProcessFigures(names.get(p),
+          Arrays.stream(cpu).average().orElse(Double.NaN),
+          Arrays.stream(cpu).max().orElse(Double.NaN),
+          samples.stream().mapToDouble(s -> s.memoryMib()[k]).max().orElse(Double.NaN),
+          p < heaps.size() ? heaps.get(p) : null));
+    }
+
+    // every accepted message takes room, delivered yet or not
+    double databasePer1000 = samples.isEmpty() || load.accepted() == 0 ? Double.NaN
+        : (samples.get(samples.size() - 1).databaseBytes() - databaseAtStart) * 1000.0
+            / load.accepted();
+
+    List<String> problems = new ArrayList<>();
+    if (!drained) {
+      problems.add("not all delivered within the drain timeout of " + options.drainTimeout());
+    }
+    problems.addAll(outcome.lostExamples());
+    problems.addAll(outcome.orderExamples());
+
+    return new Result(
+        startedAt,
+        options.commandLine(),
+        machine(),
+        database,
+        settings,
+        loadSeconds,
+        drainSeconds,
+        drained,
+        new Result.Intake(options.messages(), load.sent(), load.accepted(), load.skipped(),
+            load.failed(), load.otherAnswers(), outcome.storedWithout202()),
+        rate(samples, steady, Sample::intakeAccepted),
+        rate(samples, steady, Sample::delivered),
+        worst(samples, steady, Sample::delivered, 10),
+        Result.Latency.of(outcome.ackToNextDispatch()),
+        Result.Latency.of(sampler.intakeLatency()),
+        outcome.delivered(),
+        outcome.pending(),
+        outcome.givenUp(),
+        outcome.lost(),
+        outcome.orderViolations(),
+        problems,
+        processes,
+        databasePer1000,
+        largestTables,
+        openRooms);
+  }
+
+  /** Count per second over the given samples. */
+  private static double rate(List<Sample> samples, List<Integer> window,
+      ToLongFunction<Sample> count) {
+    if (window.isEmpty()) {
+      return Double.NaN;
+    }
+    double start = window.get(0) == 0 ? 0 : samples.get(window.get(0) - 1).t();
+    double end = samples.get(window.get(window.size() - 1)).t();
+    return window.stream().mapToLong(i -> count.applyAsLong(samples.get(i))).sum() / (end - start);
+  }
+
+  /** The lowest rate over {@code seconds} consecutive samples of the window; NaN if shorter. */
+  private static double worst(List<Sample> samples, List<Integer> window,
+      ToLongFunction<Sample> count, int seconds) {
+    double worst = Double.NaN;
+    for (int i = 0; i + seconds <= window.size(); i++) {
+      double r = rate(samples, window.subList(i, i + seconds), count);
+      worst = Double.isNaN(worst) ? r : Math.min(worst, r);
+    }
+    return worst;
+  }
+
+  private List<String> simulatorArguments(List<Integer> nodePorts) {
+    return List.of(
+        "--relay.simulator.callback-url=" + nodePorts.stream()
+            .map(p -> "http://localhost:" + p + "/webhooks/{channel}")
+            .collect(Collectors.joining(",")),
+        "--relay.simulator.webhook-secret=" + WEBHOOK_SECRET,
+        "--relay.simulator.callback-delay=" + options.ackDelay().toMillis() + "ms",
+        "--relay.simulator.callback-jitter=" + options.ackJitter().toMillis() + "ms",
+        "--relay.simulator.drop-rate=" + options.dropRate(),
+        "--relay.simulator.drop-recipient-prefix=" + Workload.OPEN_ROOMS);
+  }
+
+  private List<String> relayArguments(BenchDatabase db, int simulatorPort) {
+    List<String> args = new ArrayList<>(List.of(
+        "--spring.profiles.active=prod",
+        "--spring.datasource.url=" + db.url(),
+        "--spring.datasource.username=" + db.user(),
+        "--spring.datasource.password=" + db.password(),
+        "--RELAY_ADMIN_PASSWORD=" + ADMIN_PASSWORD,
+        "--relay.api.tokens=" + LoadGenerator.API_TOKEN,
+        "--relay.simulator.enabled=false"));
+    channel(args, CHANNEL, simulatorPort, options.ackGateTimeout(), null);
+    if (options.openRooms() > 0) {
+      channel(args, OPEN_CHANNEL, simulatorPort, OPEN_ROOM_WAIT, OPEN_ROOM_WAIT);
+    }
+    return args;
+  }
+
+  private static void channel(List<String> args, String name, int simulatorPort,
+      Duration ackGateTimeout, Duration resendDelay) {
+    String prefix = "--relay.channels." + name + ".";
+    args.add(prefix + "base-url=http://localhost:" + simulatorPort + "/simulator/" + name);
+    args.add(prefix + "api-token=" + PROVIDER_TOKEN);
+    args.add(prefix + "webhook-secret=" + WEBHOOK_SECRET);
+    args.add(prefix + "ack-gate-timeout=" + ackGateTimeout.toMillis() + "ms");
+    if (resendDelay != null) {
+      args.add(prefix + "resend-delays=" + resendDelay.toMillis() + "ms");
+    }
+  }
+
+  private Map<String, List<FirstAttempt>> firstAttempts(ChildJvm simulator) throws Exception {
+    HttpResponse<String> answer = http.send(
+        HttpRequest.newBuilder(simulator.uri(
+            "/simulator/bench/first-attempts?recipientPrefix=" + Workload.LOAD_ROOMS)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return json.readValue(answer.body(), new TypeReference<>() {});
+  }
+
+  private JsonNode simulatorStats(ChildJvm simulator) throws Exception {
+    return json.readTree(http.send(HttpRequest.newBuilder(simulator.uri("/simulator/stats")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  /** The node's heap in use right after a full GC (jcmd GC.run), in MiB; NaN if unknown. */
+  private double heapAfterGcMib(ChildJvm node) {
+    try {
+      Process gc = new ProcessBuilder(
+          Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          Long.toString(node.pid()), "GC.run")
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      if (!gc.waitFor(2, TimeUnit.MINUTES) || gc.exitValue() != 0) {
+        return Double.NaN;
+      }
+      JsonNode heap = json.readTree(http.send(
+          HttpRequest.newBuilder(node.uri("/actuator/metrics/jvm.memory.used?tag=area:heap"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      return heap.get("measurements").get(0).get("value").asDouble() / MIB;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
+  private String title() {
+    return String.format(Locale.ROOT,
+        "Relay: %s msg/s into %d rooms x %d in a row, %d node(s), ACK after %d+%d ms (x2),"
+            + " drop %s, %d open rooms",
+        Report.f(options.rate()), options.rooms(), options.messagesPerRoom(), options.nodes(),
+        options.ackDelay().toMillis(), options.ackJitter().toMillis(),
+        Report.f(options.dropRate()), options.openRooms());
+  }
+
+  static String machine() {
+    String cpu = "";
+    long memoryKb = 0;
+    try {
+      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst().orElse("");
+      memoryKb = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+          .filter(l -> l.startsWith("MemTotal:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+          .findFirst().orElse(0);
+    } catch (IOException e) {
+      // not Linux: the rest still says something
+    }
+    return String.format(Locale.ROOT, "%d CPUs (%s), %.1f GiB RAM, %s %s, Java %s (%s)",
+        Runtime.getRuntime().availableProcessors(), cpu, memoryKb / 1024.0 / 1024.0,
+        System.getProperty("os.name"), System.getProperty("os.version"),
+        System.getProperty("java.version"), System.getProperty("java.vm.name"));
+  }
+
+  private static Duration left(Duration timeout, long sinceNanos) {
+    Duration left = timeout.minusNanos(System.nanoTime() - sinceNanos);
+    return left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left;
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    synchronized (resources) {
+      resources.add(resource);
+    }
+    return resource;
+  }
+
+  /** Stops the processes, newest first; safe to call again (the shutdown hook does). */
+  private void close() {
+    List<AutoCloseable> toClose;
+    synchronized (resources) {
+      toClose = new ArrayList<>(resources);
+      resources.clear();
+    }
+    Collections.reverse(toClose);
+    for (AutoCloseable resource : toClose) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        System.err.println("bench: could not stop " + resource + ": " + e);
+      }
+    }
+  }
+
+  private void log(String message) {
+    System.out.printf(Locale.ROOT, "bench [%6.1f s] %s%n",
+        (System.nanoTime() - created) / 1e9, message);
+  }
+}

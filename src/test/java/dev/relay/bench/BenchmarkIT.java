@@ -1,0 +1,51 @@
+package dev.relay.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark at a small scale, so that it keeps working: it runs end to end (PostgreSQL, the
+ * simulator and Relay in processes of their own) and reports nothing lost and nothing out of
+ * order. Its speed is not checked here; docs/benchmarks.md has the real runs.
+ */
+class BenchmarkIT {
+
+  @Test
+  void oneNode_everyMessageDelivered_noneLost_noneOutOfOrder() throws Exception {
+    Path out = out("one-node");
+
+    Result result = Benchmark.run(Options.parse("--rooms=20", "--messages-per-room=5",
+        "--rate=20", "--duration=5s", "--drain-timeout=120s", "--out=" + out));
+
+    assertThat(result.intakeRequests().accepted()).isEqualTo(100);
+    assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
+    assertThat(result.orderViolations()).as("out of order; %s", result.problems()).isZero();
+    assertThat(result.delivered()).as("delivered; %s", result.problems()).isEqualTo(100);
+    assertThat(out.resolve("result.json")).isNotEmptyFile();
+    assertThat(out.resolve("timeseries.csv")).isNotEmptyFile();
+    assertThat(out.resolve("plot.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void twoNodesOnOneDatabase_everyMessageDelivered_noneLost_noneOutOfOrder() throws Exception {
+    Result result = Benchmark.run(Options.parse("--nodes=2", "--rooms=10",
+        "--messages-per-room=4", "--rate=20", "--duration=2s", "--drain-timeout=120s",
+        "--out=" + out("two-nodes")));
+
+    assertThat(result.intakeRequests().accepted()).isEqualTo(40);
+    assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
+    assertThat(result.orderViolations()).as("out of order; %s", result.problems()).isZero();
+    assertThat(result.delivered()).as("delivered; %s", result.problems()).isEqualTo(40);
+    assertThat(result.processes()).extracting(Result.ProcessFigures::name)
+        .containsExactly("relay-1", "relay-2", "simulator", "postgres");
+  }
+
+  /** Under the build directory (-DbuildDir=... included), beside the test classes. */
+  private static Path out(String run) throws Exception {
+    Path testClasses =
+        Path.of(BenchmarkIT.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    return testClasses.getParent().resolve("bench-it").resolve(run);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.relay.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A Relay node or the simulator in a JVM of its own, on the harness's class path minus the test
+ * classes (so that nothing of the tests is scanned into it), with its output in a log file.
+ */
+final class ChildJvm implements AutoCloseable {
+
+  private final String name;
+  private final int port;
+  private final Process process;
+  private final Path log;
+
+  private ChildJvm(String name, int port, Process process, Path log) {
+    this.name = name;
+    this.port = port;
+    this.process = process;
+    this.log = log;
+  }
+
+  /**
+   * Starts {@code mainClass} with {@code --server.port} and the given arguments.
+   *
+   * @param dir working directory, and where {@code <name>.log} goes
+   */
+  static ChildJvm start(String name, int port, String heap, String mainClass, List<String> args,
+      Path dir) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx" + heap);
+    command.add("-XX:+ExitOnOutOfMemoryError");
+    command.add("-cp");
+    command.add(classPath());
+    command.add(mainClass);
+    command.add("--server.port=" + port);
+    command.addAll(args);
+    Path log = dir.resolve(name + ".log");
+    Files.writeString(log, String.join(" ", command) + System.lineSeparator());
+    Process process = new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    return new ChildJvm(name, port, process, log);
+  }
+
+  /** Waits until {@code /actuator/health} says UP. */
+  void awaitHealthy(HttpClient http, Duration timeout) {
+    HttpRequest health = HttpRequest.newBuilder(uri("/actuator/health"))
+        .timeout(Duration.ofSeconds(5)).build();
+    boolean up = Poll.until(timeout, Duration.ofMillis(500), () -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        HttpResponse<String> answer = http.send(health, HttpResponse.BodyHandlers.ofString());
+        return answer.statusCode() == 200 && answer.body().contains("\"UP\"");
+      } catch (IOException e) {
+        return false; // not listening yet
+      }
+    });
+    if (!up) {
+      throw new IllegalStateException(name + " not healthy after " + timeout + "; see " + log);
+    }
+  }
+
+  String name() {
+    return name;
+  }
+
+  int port() {
+    return port;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  URI uri(String path) {
+    return URI.create("http://localhost:" + port + path);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not stopped within 10 s. Safe to call twice. */
+  @Override
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The harness's class path without its test classes: main classes and every dependency. */
+  private static String classPath() {
+    String testClasses;
+    try {
+      testClasses = Path.of(ChildJvm.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> !Path.of(entry).toAbsolutePath().toString().equals(testClasses))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** A port nobody listens on right now (the children are told their ports up front). */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

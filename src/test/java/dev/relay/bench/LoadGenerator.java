@@ -1,0 +1,192 @@
+package dev.relay.bench;
+
+import dev.relay.bench.Workload.Message;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Sends intake requests ({@code POST /api/messages}, API.md §1), spread over the Relay nodes in
+ * turn, and records what came back. Asynchronous: no request waits for an earlier answer.
+ */
+final class LoadGenerator implements Accounting.Intake {
+
+  /** Beyond this many unanswered requests new ones are skipped (and counted), not queued. */
+  static final int MAX_IN_FLIGHT = 5_000;
+
+  static final String API_TOKEN = "bench-api-token";
+
+  /** What was answered since the previous {@link #interval()}; latencies in microseconds. */
+  record Interval(long sent, long accepted, Histogram latency) {}
+
+  private final HttpClient http;
+  private final List<URI> intakes;
+  private final String channel;
+  private final IntFunction<Message> workload;
+  private final int count;
+
+  /** By request index: when its 202 arrived, in microseconds since the epoch; 0 if none did. */
+  private final AtomicLongArray acceptedAtMicros;
+
+  private final Recorder latency = new Recorder(3);
+  private final LongAdder sent = new LongAdder();
+  private final LongAdder sentInInterval = new LongAdder();
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder acceptedInInterval = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder skipped = new LongAdder();
+  private final Map<Integer, LongAdder> otherAnswers = new ConcurrentHashMap<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  LoadGenerator(
+      HttpClient http, List<URI> intakes, String channel, IntFunction<Message> workload, int count) {
+    this.http = http;
+    this.intakes = intakes;
+    this.channel = channel;
+    this.workload = workload;
+    this.count = count;
+    this.acceptedAtMicros = new AtomicLongArray(count);
+  }
+
+  /**
+   * Open loop: request i goes out at start + i / rate, whatever became of the earlier ones, so an
+   * overloaded Relay shows as latency, not as a slower generator. Latency counts from the
+   * scheduled time, so a generator that falls behind hides nothing. Returns once every request
+   * was sent, not answered.
+   */
+  void openLoop(double rate) {
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long due = start + (long) (i * 1e9 / rate);
+      for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+        LockSupport.parkNanos(wait);
+      }
+      send(i, due, null);
+    }
+  }
+
+  /** Closed loop with {@code concurrency} requests at a time: as fast as Relay takes them. */
+  void closedLoop(int concurrency) throws InterruptedException {
+    Semaphore permits = new Semaphore(concurrency);
+    for (int i = 0; i < count; i++) {
+      permits.acquire();
+      send(i, System.nanoTime(), permits);
+    }
+    awaitAnswers(Duration.ofMinutes(2));
+  }
+
+  /** Waits until no request is unanswered, or the timeout passed; true if none is. */
+  boolean awaitAnswers(Duration timeout) {
+    return Poll.until(timeout, Duration.ofMillis(50), () -> inFlight.get() == 0);
+  }
+
+  Interval interval() {
+    return new Interval(
+        sentInInterval.sumThenReset(), acceptedInInterval.sumThenReset(),
+        latency.getIntervalHistogram());
+  }
+
+  @Override
+  public int count() {
+    return count;
+  }
+
+  @Override
+  public Message message(int i) {
+    return workload.apply(i);
+  }
+
+  @Override
+  public long acceptedAtMicros(int i) {
+    return acceptedAtMicros.get(i);
+  }
+
+  long sent() {
+    return sent.sum();
+  }
+
+  long accepted() {
+    return accepted.sum();
+  }
+
+  /** Requests that got no answer at all: connection refused, timeout. */
+  long failed() {
+    return failed.sum();
+  }
+
+  /** Requests not sent because {@link #MAX_IN_FLIGHT} were unanswered. */
+  long skipped() {
+    return skipped.sum();
+  }
+
+  /** Answers other than 202, by HTTP status. */
+  Map<Integer, Long> otherAnswers() {
+    Map<Integer, Long> answers = new TreeMap<>();
+    otherAnswers.forEach((status, n) -> answers.put(status, n.sum()));
+    return answers;
+  }
+
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  static long nowMicros() {
+    Instant now = Instant.now();
+    return TimeUnit.SECONDS.toMicros(now.getEpochSecond()) + now.getNano() / 1_000;
+  }
+
+  private void send(int i, long scheduledNanos, Semaphore permits) {
+    if (inFlight.get() >= MAX_IN_FLIGHT) {
+      skipped.increment();
+      return;
+    }
+    inFlight.incrementAndGet();
+    sent.increment();
+    sentInInterval.increment();
+    Message m = workload.apply(i);
+    HttpRequest request =
+        HttpRequest.newBuilder(intakes.get(i % intakes.size()))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + API_TOKEN)
+            .POST(HttpRequest.BodyPublishers.ofString(String.format(
+                "{\"messageId\":\"%s\",\"roomId\":\"%s\",\"channel\":\"%s\",\"to\":\"%s\","
+                    + "\"body\":\"benchmark message %s\"}",
+                m.messageId(), m.roomId(), channel, m.roomId(), m.messageId())))
+            .build();
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .whenComplete((response, error) -> {
+          long micros = (System.nanoTime() - scheduledNanos) / 1_000;
+          if (error != null) {
+            failed.increment();
+          } else if (response.statusCode() == 202) {
+            acceptedAtMicros.set(i, nowMicros());
+            latency.recordValue(micros);
+            accepted.increment();
+            acceptedInInterval.increment();
+          } else {
+            otherAnswers.computeIfAbsent(response.statusCode(), s -> new LongAdder()).increment();
+          }
+          inFlight.decrementAndGet();
+          if (permits != null) {
+            permits.release();
+          }
+        });
+  }
+}

@@ -1,0 +1,158 @@
+package dev.relay.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.convert.DurationStyle;
+
+/**
+ * The benchmark's settings, from {@code --name=value} arguments (durations as {@code 300s},
+ * {@code 50ms}, {@code PT5M}). {@link #USAGE} says what each one does.
+ *
+ * @param rate intake requests per second, sent on schedule whatever the answers (open loop)
+ */
+record Options(
+    int rooms,
+    int messagesPerRoom,
+    double rate,
+    Duration duration,
+    Duration ackDelay,
+    Duration ackJitter,
+    double dropRate,
+    int nodes,
+    int openRooms,
+    Pg pg,
+    String pgUrl,
+    String pgUser,
+    String pgPassword,
+    Duration ackGateTimeout,
+    Duration drainTimeout,
+    String heap,
+    Path out) {
+
+  enum Pg {
+    /** zonky's PostgreSQL from Maven artifacts: nothing to install. */
+    EMBEDDED,
+    /** A running server; the benchmark creates (and first drops) the database relay_bench on it. */
+    LOCAL
+  }
+
+  static final String USAGE =
+      """
+      Relay benchmark: Relay nodes on one PostgreSQL, the provider simulator, an open-loop load.
+        --rooms=1000              rooms the load cycles through
+        --messages-per-room=10    a room gets this many messages in a row, then the next room has its turn
+        --rate=300                intake requests per second, sent on schedule (open loop)
+        --duration=300s           how long the load runs (rate x duration messages)
+        --ack-delay=50ms          the simulator's wait before each status callback (sent, then delivered)
+        --ack-jitter=50ms         uniformly random extra wait on top of ack-delay
+        --drop-rate=0             share of provider requests whose callbacks never come
+        --nodes=1                 Relay nodes, all on the one database
+        --open-rooms=0            rooms filled first with one message each that is never ACKed
+        --pg=embedded             embedded | local (a running server, see --pg-url)
+        --pg-url=jdbc:postgresql://localhost:5432/postgres   admin connection of --pg=local
+        --pg-user=postgres --pg-password=postgres            its credentials
+        --ack-gate-timeout=2s     the bench channel's ack-gate-timeout
+        --drain-timeout=60s       how long to wait after the load for the last ACKs
+        --heap=1g                 -Xmx of each Relay node and of the simulator
+        --out=target/bench        where the logs, result.json, timeseries.csv and plot.png go
+      """;
+
+  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("rooms", "1000");
+    DEFAULTS.put("messages-per-room", "10");
+    DEFAULTS.put("rate", "300");
+    DEFAULTS.put("duration", "300s");
+    DEFAULTS.put("ack-delay", "50ms");
+    DEFAULTS.put("ack-jitter", "50ms");
+    DEFAULTS.put("drop-rate", "0");
+    DEFAULTS.put("nodes", "1");
+    DEFAULTS.put("open-rooms", "0");
+    DEFAULTS.put("pg", "embedded");
+    DEFAULTS.put("pg-url", "jdbc:postgresql://localhost:5432/postgres");
+    DEFAULTS.put("pg-user", "postgres");
+    DEFAULTS.put("pg-password", "postgres");
+    DEFAULTS.put("ack-gate-timeout", "2s");
+    DEFAULTS.put("drain-timeout", "60s");
+    DEFAULTS.put("heap", "1g");
+    DEFAULTS.put("out", "target/bench");
+  }
+
+  Options {
+    require(rooms > 0 && messagesPerRoom > 0 && nodes > 0 && openRooms >= 0,
+        "rooms, messages-per-room and nodes must be > 0, open-rooms >= 0");
+    require(rate > 0 && !duration.isNegative() && !duration.isZero(), "rate and duration must be > 0");
+    require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the unknown or malformed argument
+   */
+  static Options parse(String... args) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      String name = arg.startsWith("--") && eq > 2 ? arg.substring(2, eq) : null;
+      if (name == null || !DEFAULTS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown argument '" + arg + "'\n" + USAGE);
+      }
+      values.put(name, arg.substring(eq + 1));
+    }
+    try {
+      return new Options(
+          Integer.parseInt(values.get("rooms")),
+          Integer.parseInt(values.get("messages-per-room")),
+          Double.parseDouble(values.get("rate")),
+          duration(values.get("duration")),
+          duration(values.get("ack-delay")),
+          duration(values.get("ack-jitter")),
+          Double.parseDouble(values.get("drop-rate")),
+          Integer.parseInt(values.get("nodes")),
+          Integer.parseInt(values.get("open-rooms")),
+          Pg.valueOf(values.get("pg").toUpperCase(Locale.ROOT)),
+          values.get("pg-url"),
+          values.get("pg-user"),
+          values.get("pg-password"),
+          duration(values.get("ack-gate-timeout")),
+          duration(values.get("drain-timeout")),
+          values.get("heap"),
+          Path.of(values.get("out")));
+    } catch (IllegalArgumentException e) { // NumberFormatException is one
+      throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
+    }
+  }
+
+  /** Messages the load sends: rate x duration. */
+  int messages() {
+    return (int) Math.round(rate * duration.toNanos() / 1e9);
+  }
+
+  /** The options as given on the command line, for the report. */
+  String commandLine() {
+    return String.format(Locale.ROOT,
+        "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
+            + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --open-rooms=%d --pg=%s"
+            + " --ack-gate-timeout=%dms",
+        rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
+        ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes, openRooms,
+        pg.name().toLowerCase(Locale.ROOT), ackGateTimeout.toMillis());
+  }
+
+  private static String number(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  private static Duration duration(String text) {
+    return DurationStyle.detectAndParse(text.trim());
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

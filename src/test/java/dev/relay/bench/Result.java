@@ -1,0 +1,84 @@
+package dev.relay.bench;
+
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The figures of one run, as printed and as written to {@code result.json}. Rates are per
+ * second over the steady part of the load (after a warm-up of a fifth of it, at most 10 s).
+ *
+ * @param deliveredPerSecond messages whose first ACK Relay took, per second
+ * @param deliveredPerSecondWorst10s the lowest 10-second average of the same: sustained, not a burst
+ * @param ackToNextDispatch from Relay's 2xx to a room's ACK to that room's next message reaching
+ *     the provider, for next messages that were already waiting
+ * @param intake from the scheduled send of an intake request to its 202
+ * @param pending accepted, not delivered, in their resend schedule with a live delivery
+ * @param lost accepted, yet neither delivered, pending nor given up: must be 0
+ * @param orderViolations first attempts out of sequence order, seen by the simulator: must be 0
+ * @param databaseBytesPer1000Messages growth of the database from the start of the load to the
+ *     end of the drain, per 1,000 accepted messages
+ * @param databaseLargestTables bytes (with indexes and TOAST) of the largest tables at the end
+ */
+record Result(
+    String startedAt,
+    String options,
+    String machine,
+    String database,
+    Map<String, String> databaseSettings,
+    double loadSeconds,
+    double drainSeconds,
+    boolean drained,
+    Intake intakeRequests,
+    double intakeAcceptedPerSecond,
+    double deliveredPerSecond,
+    double deliveredPerSecondWorst10s,
+    Latency ackToNextDispatch,
+    Latency intake,
+    long delivered,
+    long pending,
+    long givenUp,
+    long lost,
+    long orderViolations,
+    List<String> problems,
+    List<ProcessFigures> processes,
+    double databaseBytesPer1000Messages,
+    Map<String, Long> databaseLargestTables,
+    OpenRooms openRooms) {
+
+  /**
+   * @param scheduled rate x duration
+   * @param skipped not sent: too many were unanswered
+   * @param failed no answer: refused, reset, timed out
+   * @param otherAnswers by HTTP status
+   * @param storedWithout202 in the database although no 202 came back
+   */
+  record Intake(long scheduled, long sent, long accepted, long skipped, long failed,
+      Map<Integer, Long> otherAnswers, long storedWithout202) {}
+
+  record Latency(long count, double p50Ms, double p99Ms, double maxMs) {
+    static Latency of(Histogram micros) {
+      if (micros.getTotalCount() == 0) {
+        return new Latency(0, Double.NaN, Double.NaN, Double.NaN);
+      }
+      return new Latency(micros.getTotalCount(), micros.getValueAtPercentile(50) / 1000.0,
+          micros.getValueAtPercentile(99) / 1000.0, micros.getMaxValue() / 1000.0);
+    }
+  }
+
+  /**
+   * @param cpuMeanPercent over the steady part of the load, in % of one core
+   * @param memoryMaxMib RSS; for PostgreSQL the sum of its processes' PSS
+   * @param heapAfterGcMib heap in use after a full GC at the end (Relay nodes); null otherwise
+   */
+  record ProcessFigures(String name, double cpuMeanPercent, double cpuMaxPercent,
+      double memoryMaxMib, Double heapAfterGcMib) {}
+
+  /**
+   * What a room waiting for its ACK costs, measured across filling them.
+   *
+   * @param heapBytesPerRoom growth of the Relay nodes' heap after a full GC, per room
+   */
+  record OpenRooms(int rooms, double fillSeconds, double databaseBytesPerRoom,
+      double heapBytesPerRoom) {}
+}
