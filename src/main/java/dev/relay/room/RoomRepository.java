@@ -72,6 +72,13 @@ class RoomRepository {
     return Optional.ofNullable(holder.get(0));
   }
 
+  void lockMessage(String messageId) {
+    jdbc.query(
+        "select turn_state from relay_message where message_id = ? for update",
+        (rs, i) -> rs.getString(1),
+        messageId);
+  }
+
   Optional<String> nextWaiting(String roomId) {
     return jdbc
         .query(

@@ -54,6 +54,8 @@ public class RoomTurns {
    * @return whether the message held the turn
    */
   public boolean release(String roomId, String messageId) {
+    // message row before room row: the order the webhook and the dispatch take them in
+    rooms.lockMessage(messageId);
     boolean held = rooms.lockAndGetHolder(roomId).filter(messageId::equals).isPresent();
     rooms.markPassed(messageId);
     if (held) {
