@@ -1,0 +1,86 @@
+package dev.relay.room;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ServeEventListener;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import dev.relay.support.ProviderStub;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * A provider (API.md §4) that accepts every message, like the shared {@link ProviderStub}, and
+ * tells the test about each request the moment it has been answered, so that the test can play
+ * the provider's callbacks at once and time what follows. One per test class.
+ */
+final class ListeningProvider implements AutoCloseable {
+
+  private final Map<String, Long> firstAnsweredAt = new ConcurrentHashMap<>();
+  /** As many as needed: a provider sends its callbacks side by side, not one after the other. */
+  private final ExecutorService handlers = Executors.newCachedThreadPool();
+  private final WireMockServer server;
+  private volatile Consumer<String> onFirstAttempt = messageId -> {};
+
+  ListeningProvider() {
+    server = new WireMockServer(options().dynamicPort().extensions(new Listener()));
+    server.start();
+    server.stubFor(
+        post(urlEqualTo("/messages"))
+            .willReturn(
+                aResponse()
+                    .withStatus(200)
+                    .withHeader("Content-Type", "application/json")
+                    // the id ProviderStub gives, so WebhookClient's statuses name it
+                    .withBody("{\"id\": \"wamid.{{request.headers.Idempotency-Key}}\"}")
+                    .withTransformers("response-template")));
+  }
+
+  String baseUrl() {
+    return server.baseUrl();
+  }
+
+  /** Runs for each message's first request, off the provider's own threads. */
+  void onFirstAttempt(Consumer<String> handler) {
+    this.onFirstAttempt = handler;
+  }
+
+  /** {@link System#nanoTime()} when the provider had answered the message's first request. */
+  Long firstAnsweredAt(String messageId) {
+    return firstAnsweredAt.get(messageId);
+  }
+
+  @Override
+  public void close() {
+    handlers.shutdownNow();
+    server.stop();
+  }
+
+  private final class Listener implements ServeEventListener {
+
+    @Override
+    public String getName() {
+      return "first-attempts";
+    }
+
+    @Override
+    public boolean applyGlobally() {
+      return true;
+    }
+
+    @Override
+    public void afterComplete(ServeEvent serveEvent, Parameters parameters) {
+      String messageId = serveEvent.getRequest().getHeader(ProviderStub.IDEMPOTENCY_KEY);
+      if (messageId != null && firstAnsweredAt.putIfAbsent(messageId, System.nanoTime()) == null) {
+        handlers.execute(() -> onFirstAttempt.accept(messageId));
+      }
+    }
+  }
+}
