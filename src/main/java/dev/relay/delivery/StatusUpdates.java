@@ -5,6 +5,7 @@ import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Function;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -43,7 +44,8 @@ public class StatusUpdates {
   }
 
   private Outcome apply(ProviderStatus status, boolean handOff) {
-    Optional<Message> found = find(status);
+    // "sent" changes nothing: it needs no lock (half of all callbacks, on the hot path)
+    Optional<Message> found = find(status, status.kind() != ProviderStatus.Kind.SENT);
     if (found.isEmpty()) {
       return Outcome.UNKNOWN;
     }
@@ -105,14 +107,15 @@ public class StatusUpdates {
     return Outcome.LATE;
   }
 
-  private Optional<Message> find(ProviderStatus status) {
+  private Optional<Message> find(ProviderStatus status, boolean lock) {
+    Function<String, Optional<Message>> load = lock ? messages::lock : messages::find;
     Optional<Message> found =
-        status.reference() == null ? Optional.empty() : messages.lock(status.reference());
+        status.reference() == null ? Optional.empty() : load.apply(status.reference());
     if (found.isEmpty() && status.providerMessageId() != null) {
       found =
           messages
               .findByProviderId(status.providerMessageId())
-              .flatMap(m -> messages.lock(m.messageId()));
+              .flatMap(m -> load.apply(m.messageId()));
     }
     return found.filter(m -> m.channel().equals(status.channel()));
   }
