@@ -7,7 +7,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -38,6 +41,8 @@ final class BenchDatabase implements AutoCloseable {
     EMBEDDED_SETTINGS.put("fsync", "on");
     EMBEDDED_SETTINGS.put("synchronous_commit", "on");
     EMBEDDED_SETTINGS.put("full_page_writes", "on");
+    // where the database's time goes, per statement: statements.csv
+    EMBEDDED_SETTINGS.put("shared_preload_libraries", "pg_stat_statements");
   }
 
   /** Settings worth printing with the figures, whichever server it is. */
@@ -151,6 +156,40 @@ final class BenchDatabase implements AutoCloseable {
       }
     }
     return tables;
+  }
+
+  /**
+   * Starts counting statements from zero, when pg_stat_statements is loaded (always in the
+   * embedded server; a local server needs it in shared_preload_libraries).
+   *
+   * @return whether it is
+   */
+  static boolean resetStatements(Connection c) {
+    try (Statement s = c.createStatement()) {
+      s.execute("create extension if not exists pg_stat_statements");
+      s.execute("select pg_stat_statements_reset()");
+      return true;
+    } catch (SQLException notLoaded) {
+      return false;
+    }
+  }
+
+  /** The statements that took the most time since {@link #resetStatements}, as CSV rows. */
+  static List<String> topStatements(Connection c, int limit) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    rows.add("total_ms,calls,mean_ms,rows,statement");
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "select total_exec_time, calls, mean_exec_time, rows, query from pg_stat_statements"
+                + " where dbid = (select oid from pg_database where datname = current_database())"
+                + " order by total_exec_time desc limit " + limit)) {
+      while (rs.next()) {
+        rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,\"%s\"", rs.getDouble(1),
+            rs.getLong(2), rs.getDouble(3), rs.getLong(4),
+            rs.getString(5).replaceAll("\\s+", " ").replace("\"", "\"\"")));
+      }
+    }
+    return rows;
   }
 
   static long size(Connection c) throws SQLException {

@@ -118,14 +118,15 @@ public final class Benchmark {
       nodePorts.add(ChildJvm.freePort());
     }
     log("starting the simulator on port " + simulatorPort);
-    ChildJvm simulator = own(ChildJvm.start("simulator", simulatorPort, options.heap(),
+    ChildJvm simulator = own(ChildJvm.start("simulator", simulatorPort, options.heap(), List.of(),
         SimulatorApplication.class.getName(), simulatorArguments(nodePorts), options.out()));
     simulator.awaitHealthy(http, START_TIMEOUT);
     List<ChildJvm> nodes = new ArrayList<>();
     for (int n = 0; n < options.nodes(); n++) { // one after the other: the first creates the schema
       log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
       ChildJvm node = own(ChildJvm.start("relay-" + (n + 1), nodePorts.get(n), options.heap(),
-          RelayApplication.class.getName(), relayArguments(db, simulatorPort), options.out()));
+          options.relayJvmArgs(), RelayApplication.class.getName(),
+          relayArguments(db, simulatorPort), options.out()));
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);
     }
@@ -149,6 +150,7 @@ public final class Benchmark {
       LoadGenerator load = new LoadGenerator(http, intakes, CHANNEL,
           Workload.load(options.rooms(), options.messagesPerRoom()), options.messages());
       long databaseAtStart = BenchDatabase.size(checks);
+      boolean countingStatements = BenchDatabase.resetStatements(checks);
       long startNanos = System.nanoTime();
       long startMicros = LoadGenerator.nowMicros();
       Sampler sampler = own(new Sampler(http, simulator.uri("/simulator/bench/interval"), load,
@@ -177,6 +179,9 @@ public final class Benchmark {
           load, outcome, sampler, samples, names, heaps, databaseAtStart,
           BenchDatabase.largestTables(checks, 10), openRooms);
       Report.write(result, names, samples, outcome, title(), options.out());
+      if (countingStatements) {
+        Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 50));
+      }
       log("figures in " + options.out().toAbsolutePath());
       return result;
     }

@@ -36,16 +36,17 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Starts {@code mainClass} with {@code --server.port} and the given arguments.
+   * Starts {@code mainClass} with {@code --server.port}, the given JVM options and arguments.
    *
    * @param dir working directory, and where {@code <name>.log} goes
    */
-  static ChildJvm start(String name, int port, String heap, String mainClass, List<String> args,
-      Path dir) throws IOException {
+  static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
+      String mainClass, List<String> args, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
     command.add("-XX:+ExitOnOutOfMemoryError");
+    command.addAll(jvmArgs);
     command.add("-cp");
     command.add(classPath());
     command.add(mainClass);

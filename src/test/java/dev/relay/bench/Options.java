@@ -3,6 +3,7 @@ package dev.relay.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.convert.DurationStyle;
@@ -30,6 +31,7 @@ record Options(
     Duration ackGateTimeout,
     Duration drainTimeout,
     String heap,
+    List<String> relayJvmArgs,
     Path out) {
 
   enum Pg {
@@ -57,6 +59,8 @@ record Options(
         --ack-gate-timeout=2s     the bench channel's ack-gate-timeout
         --drain-timeout=60s       how long to wait after the load for the last ACKs
         --heap=1g                 -Xmx of each Relay node and of the simulator
+        --relay-jvm-args=         more JVM options of each Relay node, space-separated, e.g.
+                                  -XX:StartFlightRecording=filename=relay.jfr,settings=profile
         --out=target/bench        where the logs, result.json, timeseries.csv and plot.png go
       """;
 
@@ -79,6 +83,7 @@ record Options(
     DEFAULTS.put("ack-gate-timeout", "2s");
     DEFAULTS.put("drain-timeout", "60s");
     DEFAULTS.put("heap", "1g");
+    DEFAULTS.put("relay-jvm-args", "");
     DEFAULTS.put("out", "target/bench");
   }
 
@@ -120,6 +125,7 @@ record Options(
           duration(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
           values.get("heap"),
+          words(values.get("relay-jvm-args")),
           Path.of(values.get("out")));
     } catch (IllegalArgumentException e) { // NumberFormatException is one
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
@@ -144,6 +150,10 @@ record Options(
 
   private static String number(double d) {
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  private static List<String> words(String text) {
+    return text.isBlank() ? List.of() : List.of(text.trim().split("\\s+"));
   }
 
   private static Duration duration(String text) {
