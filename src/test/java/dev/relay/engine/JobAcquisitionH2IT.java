@@ -1,0 +1,4 @@
+package dev.relay.engine;
+
+/** {@link JobAcquisitionScenarios} on the embedded H2 database. */
+class JobAcquisitionH2IT extends JobAcquisitionScenarios {}
