@@ -87,10 +87,14 @@ final class Accounting {
 
   /** The load's messages that are not delivered yet, as stored. */
   static long undelivered(Connection db) throws SQLException {
+    return undelivered(db, Workload.LOAD_ROOMS);
+  }
+
+  static long undelivered(Connection db, String roomPrefix) throws SQLException {
     try (PreparedStatement s = db.prepareStatement(
         "select count(*) from relay_message"
             + " where room_id like ? and status not in ('DELIVERED', 'READ')")) {
-      s.setString(1, Workload.LOAD_ROOMS + "%");
+      s.setString(1, roomPrefix + "%");
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
         return rs.getLong(1);

@@ -135,6 +135,7 @@ public final class Benchmark {
     try (Connection sampling = db.connect(); Connection checks = db.connect()) {
       Result.OpenRooms openRooms =
           options.openRooms() > 0 ? fillOpenRooms(nodes, intakes, simulator, checks) : null;
+      warmUp(intakes, checks);
 
       List<ProcessGroup> processes = new ArrayList<>();
       List<String> names = new ArrayList<>();
@@ -188,6 +189,25 @@ public final class Benchmark {
   }
 
   /**
+   * Runs the load's shape in rooms of its own, unmeasured, and waits until it is delivered: a
+   * cold JVM spends much of its first minutes compiling, which no steady state has.
+   */
+  private void warmUp(List<URI> intakes, Connection db) throws Exception {
+    if (options.warmUpMessages() == 0) {
+      return;
+    }
+    log("warm-up: " + options.warmUpMessages() + " messages at " + options.rate() + "/s");
+    LoadGenerator warmUp = new LoadGenerator(http, intakes, CHANNEL,
+        Workload.warmUp(options.rooms(), options.messagesPerRoom()), options.warmUpMessages());
+    warmUp.openLoop(options.rate());
+    long start = System.nanoTime();
+    boolean drained = warmUp.awaitAnswers(options.drainTimeout())
+        && Poll.until(left(options.drainTimeout(), start), Duration.ofSeconds(1),
+            () -> Accounting.undelivered(db, Workload.WARM_UP_ROOMS) == 0);
+    log("warm-up " + (drained ? "delivered" : "not all delivered; going on"));
+  }
+
+  /**
    * Gives each open room one message that the simulator never ACKs, waits until all reached the
    * provider, and measures what they cost: database and Relay heap (after a full GC) per room.
    */
@@ -219,9 +239,9 @@ public final class Benchmark {
       Accounting.Outcome outcome, Sampler sampler, List<Sample> samples, List<String> names,
       List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
       Result.OpenRooms openRooms) {
-    // the steady part of the load: after the warm-up, before the drain
-    double warmUp = Math.min(10, loadSeconds / 5);
-    int from = (int) samples.stream().filter(s -> s.t() <= warmUp).count();
+    // the steady part of the load: after it has settled, before the drain
+    double settling = Math.min(10, loadSeconds / 5);
+    int from = (int) samples.stream().filter(s -> s.t() <= settling).count();
     int to = (int) samples.stream().filter(s -> s.phase().equals("load")).count();
     if (to <= from) { // a run of a few seconds: take all of its load
       from = 0;

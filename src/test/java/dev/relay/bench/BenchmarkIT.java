@@ -17,7 +17,7 @@ class BenchmarkIT {
     Path out = out("one-node");
 
     Result result = Benchmark.run(Options.parse("--rooms=20", "--messages-per-room=5",
-        "--rate=20", "--duration=5s", "--drain-timeout=120s", "--out=" + out));
+        "--rate=20", "--duration=5s", "--warm-up=1s", "--drain-timeout=120s", "--out=" + out));
 
     assertThat(result.intakeRequests().accepted()).isEqualTo(100);
     assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
@@ -26,12 +26,13 @@ class BenchmarkIT {
     assertThat(out.resolve("result.json")).isNotEmptyFile();
     assertThat(out.resolve("timeseries.csv")).isNotEmptyFile();
     assertThat(out.resolve("plot.png")).isNotEmptyFile();
+    assertThat(out.resolve("statements.csv")).isNotEmptyFile();
   }
 
   @Test
   void twoNodesOnOneDatabase_everyMessageDelivered_noneLost_noneOutOfOrder() throws Exception {
     Result result = Benchmark.run(Options.parse("--nodes=2", "--rooms=10",
-        "--messages-per-room=4", "--rate=20", "--duration=2s", "--drain-timeout=120s",
+        "--messages-per-room=4", "--rate=20", "--duration=2s", "--warm-up=0s", "--drain-timeout=120s",
         "--out=" + out("two-nodes")));
 
     assertThat(result.intakeRequests().accepted()).isEqualTo(40);

@@ -30,6 +30,7 @@ record Options(
     String pgPassword,
     Duration ackGateTimeout,
     Duration drainTimeout,
+    Duration warmUp,
     String heap,
     List<String> relayJvmArgs,
     Path out) {
@@ -58,6 +59,8 @@ record Options(
         --pg-user=postgres --pg-password=postgres            its credentials
         --ack-gate-timeout=2s     the bench channel's ack-gate-timeout
         --drain-timeout=60s       how long to wait after the load for the last ACKs
+        --warm-up=60s             unmeasured load at the same rate first, in rooms of their own,
+                                  so that the JIT has compiled the hot paths (0s: none)
         --heap=1g                 -Xmx of each Relay node and of the simulator
         --relay-jvm-args=         more JVM options of each Relay node, space-separated, e.g.
                                   -XX:StartFlightRecording=filename=relay.jfr,settings=profile
@@ -82,6 +85,7 @@ record Options(
     DEFAULTS.put("pg-password", "postgres");
     DEFAULTS.put("ack-gate-timeout", "2s");
     DEFAULTS.put("drain-timeout", "60s");
+    DEFAULTS.put("warm-up", "60s");
     DEFAULTS.put("heap", "1g");
     DEFAULTS.put("relay-jvm-args", "");
     DEFAULTS.put("out", "target/bench");
@@ -92,6 +96,7 @@ record Options(
         "rooms, messages-per-room and nodes must be > 0, open-rooms >= 0");
     require(rate > 0 && !duration.isNegative() && !duration.isZero(), "rate and duration must be > 0");
     require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
+    require(!warmUp.isNegative(), "warm-up must be >= 0");
   }
 
   /**
@@ -124,6 +129,7 @@ record Options(
           values.get("pg-password"),
           duration(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
+          duration(values.get("warm-up")),
           values.get("heap"),
           words(values.get("relay-jvm-args")),
           Path.of(values.get("out")));
@@ -134,7 +140,16 @@ record Options(
 
   /** Messages the load sends: rate x duration. */
   int messages() {
-    return (int) Math.round(rate * duration.toNanos() / 1e9);
+    return messagesIn(duration);
+  }
+
+  /** Messages the warm-up sends: rate x warm-up. */
+  int warmUpMessages() {
+    return messagesIn(warmUp);
+  }
+
+  private int messagesIn(Duration time) {
+    return (int) Math.round(rate * time.toNanos() / 1e9);
   }
 
   /** The options as given on the command line, for the report. */
@@ -142,10 +157,11 @@ record Options(
     return String.format(Locale.ROOT,
         "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
             + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --open-rooms=%d --pg=%s"
-            + " --ack-gate-timeout=%dms",
+            + " --ack-gate-timeout=%dms --warm-up=%ss",
         rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
         ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes, openRooms,
-        pg.name().toLowerCase(Locale.ROOT), ackGateTimeout.toMillis());
+        pg.name().toLowerCase(Locale.ROOT), ackGateTimeout.toMillis(),
+        number(warmUp.toMillis() / 1000.0));
   }
 
   private static String number(double d) {

@@ -11,6 +11,9 @@ final class Workload {
   /** Rooms of the measured load. */
   static final String LOAD_ROOMS = "room-";
 
+  /** Rooms of the warm-up before the measured load. */
+  static final String WARM_UP_ROOMS = "warm-";
+
   /** Rooms that stay open: the simulator never ACKs their recipients. */
   static final String OPEN_ROOMS = "open-";
 
@@ -24,9 +27,18 @@ final class Workload {
    * next message wait for the ACK of the one before.
    */
   static IntFunction<Message> load(int rooms, int perRoom) {
+    return rows(LOAD_ROOMS, rooms, perRoom);
+  }
+
+  /** The warm-up: shaped like the load, in rooms of its own. */
+  static IntFunction<Message> warmUp(int rooms, int perRoom) {
+    return rows(WARM_UP_ROOMS, rooms, perRoom);
+  }
+
+  private static IntFunction<Message> rows(String prefix, int rooms, int perRoom) {
     return i -> {
       int row = i / perRoom;
-      String roomId = LOAD_ROOMS + row % rooms;
+      String roomId = prefix + row % rooms;
       long n = (long) (row / rooms) * perRoom + i % perRoom + 1;
       return new Message(roomId, roomId + "." + n);
     };
