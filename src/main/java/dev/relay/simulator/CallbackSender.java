@@ -13,13 +13,17 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +47,8 @@ final class CallbackSender implements AutoCloseable {
 
   private static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(5);
 
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
+
   private final SimulatorStats stats;
   private final BenchRecorder recorder;
   private final Clock clock;
@@ -50,6 +56,7 @@ final class CallbackSender implements AutoCloseable {
   private final Duration firstBackoff;
   private final HttpClient http;
   private final ScheduledExecutorService scheduler;
+  private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final ObjectMapper json = new ObjectMapper();
 
   /**
@@ -87,9 +94,21 @@ final class CallbackSender implements AutoCloseable {
     }
   }
 
+  /**
+   * Pending callbacks die with the simulator, as with a real outage; requests already on the wire
+   * get a moment to finish, so that none arrives after the simulator is closed.
+   */
   @Override
   public void close() {
-    scheduler.shutdownNow(); // pending callbacks die with the simulator, as with a real outage
+    scheduler.shutdownNow();
+    try {
+      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+          .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.debug("simulator closed with callbacks still in flight: {}", e.toString());
+    }
   }
 
   /** The callbacks of one accepted request; only ever touched by one thread at a time. */
@@ -175,7 +194,11 @@ final class CallbackSender implements AutoCloseable {
               .POST(HttpRequest.BodyPublishers.ofByteArray(body))
               .build();
       try {
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        CompletableFuture<HttpResponse<Void>> sending =
+            http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        inFlight.add(sending);
+        sending.whenComplete((response, error) -> inFlight.remove(sending));
+        return sending
             .handle(
                 (response, error) -> {
                   answeredAt = clock.instant(); // before settle(), which runs after this stage
