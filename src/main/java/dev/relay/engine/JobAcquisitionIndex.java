@@ -28,15 +28,11 @@ class JobAcquisitionIndex extends AbstractProcessEnginePlugin {
   static final String CREATE =
       "create index if not exists relay_job_due_date on act_ru_job (duedate_)";
 
-  private DataSource dataSource;
-
-  @Override
-  public void preInit(ProcessEngineConfigurationImpl configuration) {
-    dataSource = configuration.getDataSource();
-  }
-
   @Override
   public void postProcessEngineBuild(ProcessEngine engine) {
+    // read here, not in preInit: the starter's own plugin sets the data source in its preInit
+    DataSource dataSource =
+        ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration()).getDataSource();
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement()) {
       statement.execute(CREATE);
