@@ -26,7 +26,7 @@ class InstanceHistoryLevel extends AbstractProcessEnginePlugin {
 
   static final String NAME = "instances";
 
-  static final HistoryLevel LEVEL = new Level();
+  private static final HistoryLevel LEVEL = new Level();
 
   private static final Set<HistoryEventType> PRODUCED = Set.of(
       PROCESS_INSTANCE_START, PROCESS_INSTANCE_UPDATE, PROCESS_INSTANCE_MIGRATE,
