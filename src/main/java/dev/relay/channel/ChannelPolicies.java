@@ -2,6 +2,7 @@ package dev.relay.channel;
 
 import dev.relay.channel.RelayChannelsProperties.Channel;
 import java.time.Duration;
+import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -42,26 +43,44 @@ public class ChannelPolicies {
     return channel(channel).ackGateTimeout().toString();
   }
 
-  /** ISO-8601 wait before attempt {@code attemptsMade + 1}; the last configured delay repeats. */
-  public String resendDelay(String channel, Object attemptsMade) {
-    List<Duration> delays = channel(channel).resendDelays();
-    int index = Math.max(0, Math.min(toInt(attemptsMade) - 1, delays.size() - 1));
-    return delays.get(index).toString();
-  }
-
   public boolean hasAttemptsLeft(String channel, Object attemptsMade) {
     return toInt(attemptsMade) < channel(channel).maxAttempts();
   }
 
-  public String readTimeToLive(String channel) {
-    return channel(channel).readTimeToLive().toString();
+  /**
+   * When attempt {@code attemptsMade + 1} is due: the resend delays are counted from the first
+   * attempt, one after the other (15 s, 30 s, 4 h: attempt 2 at +15 s, 3 at +45 s, 4 at +4 h 45 s),
+   * so a slow attempt or a retried job does not push the whole schedule back.
+   */
+  public Date resendDue(String channel, Object attemptsMade, Date firstAttemptAt) {
+    List<Duration> delays = channel(channel).resendDelays();
+    Duration sinceFirst = Duration.ZERO;
+    for (int i = 0; i < Math.max(1, toInt(attemptsMade)); i++) {
+      sinceFirst = sinceFirst.plus(delays.get(Math.min(i, delays.size() - 1)));
+    }
+    return Date.from(firstAttemptAt.toInstant().plus(sinceFirst));
   }
 
-  /** The engine's retry cycle for the provider call: transient failures wait these, in turn. */
+  /** The engine's retry cycle for a provider call: transient failures wait these, in turn. */
   public String dispatchRetryCycle() {
     return properties.dispatchRetryDelays().stream()
         .map(Duration::toString)
         .collect(Collectors.joining(","));
+  }
+
+  /**
+   * The retry cycle of a resend. A message that the provider never took has had its retries in
+   * its room: its first try in its own instance fails straight into an incident for an operator.
+   */
+  public String resendRetryCycle(Object attemptsMade) {
+    return toInt(attemptsMade) == 0
+        ? "R1/" + properties.dispatchRetryDelays().get(0)
+        : dispatchRetryCycle();
+  }
+
+  /** How often the engine runs a dispatch job before its failure is final (see {@link #dispatchRetryCycle}). */
+  public int dispatchTries() {
+    return properties.dispatchRetryDelays().size() + 1;
   }
 
   private static int toInt(Object value) {

@@ -33,13 +33,11 @@ public record RelayChannelsProperties(
       @NotNull @DefaultValue("2s") Duration ackGateTimeout,
       @NotEmpty @DefaultValue({"15s", "30s", "4h"}) List<@NotNull Duration> resendDelays,
       @Min(1) @DefaultValue("8") int maxAttempts,
-      @Positive Double rateLimit,
-      @NotNull @DefaultValue("7d") Duration readTimeToLive) {
+      @Positive Double rateLimit) {
 
     @AssertTrue(message = "durations must be positive")
     boolean isPositiveDurations() {
       return isPositive(ackGateTimeout)
-          && isPositive(readTimeToLive)
           && resendDelays != null
           && resendDelays.stream().allMatch(Channel::isPositive);
     }

@@ -1,11 +1,10 @@
 package dev.relay.delivery;
 
+import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.ProviderGateway;
 import dev.relay.channel.ProviderGateway.ProviderRequest;
 import dev.relay.channel.ProviderRejectedException;
 import dev.relay.channel.TransientProviderException;
-import dev.relay.fallback.FallbackMailer;
-import dev.relay.room.RoomTurns;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Instant;
@@ -14,46 +13,46 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The steps of a delivery that the process runs: dispatch, and giving up. */
+/** The steps of a message's delivery that the diagrams run: dispatch, hand-over, giving up. */
 @Service
 public class DeliveryService {
 
   private final MessageRepository messages;
   private final ProviderGateway provider;
-  private final RoomTurns rooms;
+  private final ChannelPolicies policies;
   private final Timeline timeline;
-  private final FallbackMailer mailer;
+  private final DeliveryInstances instances;
   private final TransactionTemplate ownTransaction;
 
   DeliveryService(
       MessageRepository messages,
       ProviderGateway provider,
-      RoomTurns rooms,
+      ChannelPolicies policies,
       Timeline timeline,
-      FallbackMailer mailer,
+      DeliveryInstances instances,
       PlatformTransactionManager transactions) {
     this.messages = messages;
     this.provider = provider;
-    this.rooms = rooms;
+    this.policies = policies;
     this.timeline = timeline;
-    this.mailer = mailer;
+    this.instances = instances;
     this.ownTransaction = new TransactionTemplate(transactions);
     this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
   }
 
   /**
-   * One attempt, in the dispatch job's transaction. What the provider got is recorded in a
-   * transaction of its own, as a fact, even when the job's transaction is then rolled back
-   * because an ACK that raced this call has already moved the instance on.
+   * One provider call, in the calling job's transaction. The provider is called without the
+   * message's row lock (its callback must not wait for us); the attempt is then recorded under the
+   * lock, which is held until the job commits, so a status arriving meanwhile waits and then finds
+   * the instance waiting for it, and one that came first is in the answer.
    *
+   * @return what the provider has reported so far: a rejection is FAILED
    * @throws TransientProviderException the job fails and the engine retries it
-   * @throws ProviderRejectedException the provider will never take the message
    */
-  public DispatchOutcome dispatch(String messageId) {
+  public Dispatch dispatch(String messageId) {
     Message message = messages.find(messageId).orElseThrow(() -> unknown(messageId));
     if (message.status().isAcknowledged() || message.status().isGivenUp()) {
-      // a status arrived, but its correlation did not reach the instance: skip the resend
-      return DispatchOutcome.of(message.attempts(), message.status());
+      return new Dispatch(DeliveryReport.of(message.status()), message.attempts(), message.dispatchedAt());
     }
     int attempt = message.attempts() + 1;
     Instant sentAt = Instant.now();
@@ -63,70 +62,77 @@ public class DeliveryService {
           provider.send(
               new ProviderRequest(message.channel(), messageId, message.to(), message.body()));
     } catch (TransientProviderException e) {
+      // a fact, whatever becomes of the job: it is also how the last try is known
       ownTransaction.executeWithoutResult(
           tx -> timeline.record(messageId, TimelineEvent.DISPATCH_FAILED, attempt, e.getMessage()));
       throw e;
     } catch (ProviderRejectedException e) {
+      Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
       timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
-      throw e;
+      markGivenUp(locked, MessageStatus.FAILED);
+      return new Dispatch(DeliveryReport.FAILED, locked.attempts(), locked.dispatchedAt());
     }
-    ownTransaction.executeWithoutResult(
-        tx -> {
-          messages.lock(messageId);
-          messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);
-          // stamped with the call's start: an ACK sent from inside the provider's handler is
-          // recorded before this, but must not read as if it came first
-          timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
-        });
-    // The lock is held until the job commits: a status arriving now waits, then finds the
-    // instance waiting for it; one that came first is seen here.
-    MessageStatus status = messages.lock(messageId).orElseThrow(() -> unknown(messageId)).status();
-    return DispatchOutcome.of(attempt, status);
+    Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
+    messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);
+    // stamped with the call's start: an ACK sent from inside the provider's handler is recorded
+    // before this, but must not read as if it came first
+    timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
+    Instant firstAttemptAt = locked.dispatchedAt() == null ? sentAt : locked.dispatchedAt();
+    return new Dispatch(DeliveryReport.of(locked.status()), attempt, firstAttemptAt);
   }
 
-  /** Ends the delivery as FAILED or UNCONFIRMED and passes the room's turn on. */
-  public void giveUp(String messageId, MessageStatus outcome) {
-    Message message = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
-    if (message.status().canMoveTo(outcome)) {
-      messages.updateStatus(messageId, outcome, Instant.now());
-      timeline.record(messageId, TimelineEvent.valueOf(outcome.name()));
-    }
-    rooms.release(message.roomId(), messageId);
-  }
-
-  /** Mails the text to the message's fallback address, if it has one. */
-  public void sendFallbackEmail(String messageId) {
+  /**
+   * Whether the transient failures of the message's next attempt have used up the engine's retry
+   * cycle ({@code relay.dispatch-retry-delays}): the job's last try has just failed.
+   */
+  public boolean dispatchRetriesExhausted(String messageId) {
     Message message = messages.find(messageId).orElseThrow(() -> unknown(messageId));
-    if (message.fallbackEmail() == null) {
+    int failures = timeline.count(messageId, TimelineEvent.DISPATCH_FAILED, message.attempts() + 1);
+    return failures >= policies.dispatchTries();
+  }
+
+  /**
+   * The room is done with the message before its delivery is: no ACK within the gate, a
+   * rejection or a failure report, or a dispatch that ran out of retries. The message gets a
+   * MessageResendProcess of its own, which waits for its report from now on. A message whose ACK
+   * has just come needs nothing.
+   */
+  public void handOver(String messageId) {
+    Message message = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
+    DeliveryReport report = DeliveryReport.of(message.status());
+    if (report == DeliveryReport.DELIVERED) {
       return;
     }
-    String why =
-        message.status() == MessageStatus.FAILED
-            ? "was rejected by the provider"
-            : "could not be confirmed after " + message.attempts() + " attempts";
-    mailer.send(
-        message.fallbackEmail(),
-        "Your message could not be delivered by " + message.channel(),
-        "Your message to "
-            + message.to()
-            + " on "
-            + message.channel()
-            + " "
-            + why
-            + ". Here is its text:\n\n"
-            + message.body());
-    timeline.record(messageId, TimelineEvent.FALLBACK_EMAIL_SENT, null, message.fallbackEmail());
+    if (report == DeliveryReport.NONE) {
+      timeline.record(
+          messageId,
+          message.attempts() == 0
+              ? TimelineEvent.DISPATCH_RETRIES_EXHAUSTED
+              : TimelineEvent.ACK_GATE_TIMEOUT);
+    }
+    String instanceId = instances.startResend(message, report);
+    messages.setReportInstance(messageId, instanceId);
+  }
+
+  /** Ends the delivery as FAILED or UNCONFIRMED, unless an ACK came first. */
+  public void giveUp(String messageId, MessageStatus outcome) {
+    markGivenUp(messages.lock(messageId).orElseThrow(() -> unknown(messageId)), outcome);
+  }
+
+  private void markGivenUp(Message message, MessageStatus outcome) {
+    if (message.status().canMoveTo(outcome)) {
+      messages.updateStatus(message.messageId(), outcome, Instant.now());
+      timeline.record(message.messageId(), TimelineEvent.valueOf(outcome.name()));
+    }
   }
 
   private static IllegalStateException unknown(String messageId) {
     return new IllegalStateException("no message " + messageId);
   }
 
-  /** What the process needs to know after a dispatch. */
-  public record DispatchOutcome(int attempt, boolean acknowledged, boolean read, boolean failed) {
-    static DispatchOutcome of(int attempt, MessageStatus status) {
-      return new DispatchOutcome(
-          attempt, status.isAcknowledged(), status == MessageStatus.READ, status == MessageStatus.FAILED);
-    }
-  }
+  /**
+   * After a dispatch: what the provider has reported, the attempts it has accepted, and when it
+   * accepted the first (null: none yet).
+   */
+  public record Dispatch(DeliveryReport report, int attempts, Instant firstAttemptAt) {}
 }

@@ -18,7 +18,8 @@ public record Message(
     Instant acceptedAt,
     Instant dispatchedAt,
     Instant deliveredAt,
-    Instant readAt) {
+    Instant readAt,
+    String reportInstanceId) {
 
   /** Whether a repeated intake request carries the same content (API.md §1: 200, not 409). */
   public boolean sameContentAs(NewMessage other) {

@@ -13,14 +13,15 @@ import org.springframework.stereotype.Repository;
 
 /**
  * relay_message. {@link #lock} takes the row lock that serialises everything that reads a
- * message's status and then moves its process: the dispatch job and each webhook status.
+ * message's status and then moves a process: the dispatch, the hand-over and each webhook status.
  */
 @Repository
 class MessageRepository {
 
   private static final String COLUMNS =
       "message_id, room_id, sequence, channel, recipient, body, fallback_email, status, attempts,"
-          + " provider_message_id, accepted_at, dispatched_at, delivered_at, read_at";
+          + " provider_message_id, accepted_at, dispatched_at, delivered_at, read_at,"
+          + " report_instance_id";
 
   private final JdbcTemplate jdbc;
 
@@ -70,8 +71,12 @@ class MessageRepository {
         messageId);
   }
 
-  void recordFailedAttempt(String messageId, int attempt) {
-    jdbc.update("update relay_message set attempts = ? where message_id = ?", attempt, messageId);
+  /** The process instance that waits for the message's delivery report from now on. */
+  void setReportInstance(String messageId, String processInstanceId) {
+    jdbc.update(
+        "update relay_message set report_instance_id = ? where message_id = ?",
+        processInstanceId,
+        messageId);
   }
 
   void updateStatus(String messageId, MessageStatus status, Instant at) {
@@ -108,7 +113,8 @@ class MessageRepository {
         instant(rs, "accepted_at"),
         instant(rs, "dispatched_at"),
         instant(rs, "delivered_at"),
-        instant(rs, "read_at"));
+        instant(rs, "read_at"),
+        rs.getString("report_instance_id"));
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** API.md §2's message view. */
-record MessageView(
+public record MessageView(
     String messageId,
     String roomId,
     long sequence,
@@ -37,5 +37,5 @@ record MessageView(
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Step(Instant at, String event, Integer attempt, String detail) {}
+  public record Step(Instant at, String event, Integer attempt, String detail) {}
 }

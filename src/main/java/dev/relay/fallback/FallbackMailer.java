@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
  * is configured; without it (the demo) it logs the mail instead, so a newcomer sees the fallback.
  */
 @Component
-public class FallbackMailer {
+class FallbackMailer {
 
   private static final Logger log = LoggerFactory.getLogger(FallbackMailer.class);
 

@@ -1,11 +1,9 @@
 package dev.relay.room;
 
-import static dev.relay.timeline.Timeline.utc;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DuplicateKeyException;
@@ -14,7 +12,7 @@ import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Repository;
 
-/** relay_room, and the turn columns of relay_message. */
+/** relay_room, and the queue columns of relay_message (turn_state, report_instance_id). */
 @Repository
 class RoomRepository {
 
@@ -34,82 +32,93 @@ class RoomRepository {
   }
 
   /**
-   * Adds one to the room's sequence, creating the room at its first message, and returns it.
-   * The row stays locked until the transaction ends: that is what orders a room's intake.
+   * Adds one to the room's sequence, creating the room at its first message, and returns it with
+   * the room's instance. The row stays locked until the transaction ends: that is what orders a
+   * room's intake, and what the instance's "take next / go idle" waits for.
    */
-  long incrementSequence(String roomId) {
+  RoomQueue.Ticket incrementSequence(String roomId) {
     if (postgres) {
       // one round trip; concurrent first messages of a room queue on the key, none fails
       return jdbc.queryForObject(
           "insert into relay_room (room_id, last_sequence) values (?, 1) on conflict (room_id)"
-              + " do update set last_sequence = relay_room.last_sequence + 1 returning last_sequence",
-          Long.class,
+              + " do update set last_sequence = relay_room.last_sequence + 1"
+              + " returning room_id, last_sequence, instance_id, idle",
+          RoomRepository::ticket,
           roomId);
     }
     if (jdbc.update(INCREMENT, roomId) == 0) {
       try {
         jdbc.update("insert into relay_room (room_id, last_sequence) values (?, 1)", roomId);
-        return 1;
       } catch (DuplicateKeyException | ConcurrencyFailureException createdConcurrently) {
         // H2 fails only the statement, not the transaction: count on the winner's row
         jdbc.update(INCREMENT, roomId);
       }
     }
     return jdbc.queryForObject(
-        "select last_sequence from relay_room where room_id = ?", Long.class, roomId);
+        "select room_id, last_sequence, instance_id, idle from relay_room where room_id = ?",
+        RoomRepository::ticket,
+        roomId);
   }
 
-  /** The room's current turn holder, read under the room's row lock. */
-  Optional<String> lockAndGetHolder(String roomId) {
-    List<String> holder =
-        jdbc.query(
-            "select turn_holder from relay_room where room_id = ? for update",
-            (rs, i) -> rs.getString(1),
-            roomId);
-    if (holder.isEmpty()) {
-      throw new IllegalStateException("room " + roomId + " does not exist");
-    }
-    return Optional.ofNullable(holder.get(0));
-  }
-
-  void lockMessage(String messageId) {
-    jdbc.query(
-        "select turn_state from relay_message where message_id = ? for update",
-        (rs, i) -> rs.getString(1),
-        messageId);
-  }
-
-  Optional<String> nextWaiting(String roomId) {
+  /** The room's instance and the message it works on, under the room's row lock. */
+  Optional<Working> lock(String roomId) {
     return jdbc
         .query(
-            "select message_id from relay_message where room_id = ? and turn_state = 'WAITING'"
-                + " order by sequence fetch first 1 rows only",
-            (rs, i) -> rs.getString(1),
+            "select instance_id, turn_holder from relay_room where room_id = ? for update",
+            (rs, i) -> new Working(rs.getString(1), rs.getString(2)),
             roomId)
         .stream()
         .findFirst();
   }
 
-  void grant(String roomId, String messageId, Instant at) {
-    jdbc.update(
-        "update relay_room set turn_holder = ?, turn_granted_at = ? where room_id = ?",
-        messageId,
-        utc(at),
-        roomId);
-    jdbc.update(
-        "update relay_message set turn_state = 'HOLDING' where message_id = ?", messageId);
+  Optional<RoomQueue.Taken> nextWaiting(String roomId) {
+    return jdbc
+        .query(
+            "select message_id, channel from relay_message where room_id = ? and turn_state = 'WAITING'"
+                + " order by sequence fetch first 1 rows only",
+            (rs, i) -> new RoomQueue.Taken(rs.getString(1), rs.getString(2)),
+            roomId)
+        .stream()
+        .findFirst();
   }
 
-  void clearHolder(String roomId) {
+  /** The message leaves the queue; the instance waits for its report. */
+  void take(String messageId, String instanceId) {
     jdbc.update(
-        "update relay_room set turn_holder = null, turn_granted_at = null where room_id = ?",
-        roomId);
-  }
-
-  void markPassed(String messageId) {
-    jdbc.update(
-        "update relay_message set turn_state = 'PASSED' where message_id = ? and turn_state <> 'PASSED'",
+        "update relay_message set turn_state = 'TAKEN', report_instance_id = ? where message_id = ?",
+        instanceId,
         messageId);
+  }
+
+  /**
+   * Puts the message back at the head of its room's queue, if the instance that took it still
+   * waits for its report and nobody has reported it yet.
+   *
+   * @return whether it went back
+   */
+  boolean requeue(String messageId, String instanceId) {
+    return jdbc.update(
+            "update relay_message set turn_state = 'WAITING', report_instance_id = null"
+                + " where message_id = ? and report_instance_id = ? and status in ('QUEUED', 'DISPATCHED')",
+            messageId,
+            instanceId)
+        > 0;
+  }
+
+  /** The instance works on the message (null: it waits idle for the next one). */
+  void setWorking(String roomId, String instanceId, String messageId) {
+    jdbc.update(
+        "update relay_room set instance_id = ?, turn_holder = ?, idle = ? where room_id = ?",
+        instanceId,
+        messageId,
+        messageId == null,
+        roomId);
+  }
+
+  void clearInstance(String roomId) {
+    jdbc.update(
+        "update relay_room set instance_id = null, turn_holder = null, idle = false where room_id = ?",
+        roomId);
   }
 
   Optional<RoomView> view(String roomId) {
@@ -127,21 +136,10 @@ class RoomRepository {
         .findFirst();
   }
 
-  /** Rooms whose turn holder has no running delivery instance any more. */
-  List<String> roomsWithVanishedHolder() {
-    return jdbc.query(
-        "select r.room_id from relay_room r where r.turn_holder is not null and not exists"
-            + " (select 1 from act_ru_execution e where e.business_key_ = r.turn_holder"
-            + " and e.proc_def_key_ = 'MessageDeliveryProcess')",
-        (rs, i) -> rs.getString(1));
+  private static RoomQueue.Ticket ticket(ResultSet rs, int row) throws SQLException {
+    return new RoomQueue.Ticket(
+        rs.getString("room_id"), rs.getLong("last_sequence"), rs.getString("instance_id"), rs.getBoolean("idle"));
   }
 
-  /** Rooms with messages waiting and nobody holding the turn: a hand-over that never happened. */
-  List<String> roomsWaitingWithoutHolder() {
-    return jdbc.query(
-        "select distinct m.room_id from relay_message m join relay_room r on r.room_id = m.room_id"
-            + " where m.turn_state = 'WAITING' and r.turn_holder is null",
-        (rs, i) -> rs.getString(1));
-  }
-
+  record Working(String instanceId, String messageId) {}
 }

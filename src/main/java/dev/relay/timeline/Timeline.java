@@ -39,6 +39,16 @@ public class Timeline {
         detail == null ? null : truncate(detail));
   }
 
+  /** How often the event was recorded for the message's attempt. */
+  public int count(String messageId, TimelineEvent event, int attempt) {
+    return jdbc.queryForObject(
+        "select count(*) from relay_message_event where message_id = ? and event = ? and attempt = ?",
+        Integer.class,
+        messageId,
+        event.name(),
+        attempt);
+  }
+
   public List<Entry> of(String messageId) {
     return jdbc.query(
         "select at, event, attempt, detail from relay_message_event where message_id = ? order by at, id",

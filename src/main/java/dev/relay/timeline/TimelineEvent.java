@@ -6,10 +6,12 @@ public enum TimelineEvent {
   TURN_GRANTED,
   DISPATCHED,
   DISPATCH_FAILED,
-  /** the dispatch's retries ran out: an operator must retry it; the room moved on */
-  DISPATCH_INCIDENT,
+  /** the dispatch's retries ran out in the room: the room moved on, the message tries once more alone */
+  DISPATCH_RETRIES_EXHAUSTED,
+  /** no ACK within the gate: the room moved on, the message's own instance resends it */
   ACK_GATE_TIMEOUT,
-  TURN_PASSED,
+  /** the room's instance was cancelled before the message was reported: it waits again */
+  REQUEUED,
   SENT,
   DELIVERED,
   READ,
@@ -18,6 +20,5 @@ public enum TimelineEvent {
   PROVIDER_FAILED,
   UNCONFIRMED,
   FAILED,
-  FALLBACK_EMAIL_SENT,
-  CANCELLED
+  FALLBACK_EMAIL_SENT
 }

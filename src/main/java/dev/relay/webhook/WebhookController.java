@@ -27,14 +27,14 @@ import org.springframework.web.bind.annotation.RestController;
 class WebhookController {
 
   private final ChannelPolicies channels;
-  private final StatusIntake intake;
+  private final StatusReceiver receiver;
   private final ObjectMapper json;
   private final Validator validator;
 
   WebhookController(
-      ChannelPolicies channels, StatusIntake intake, ObjectMapper json, Validator validator) {
+      ChannelPolicies channels, StatusReceiver receiver, ObjectMapper json, Validator validator) {
     this.channels = channels;
-    this.intake = intake;
+    this.receiver = receiver;
     this.json = json;
     this.validator = validator;
   }
@@ -53,7 +53,7 @@ class WebhookController {
     }
     WebhookPayload payload = parse(raw);
     for (WebhookPayload.Status s : payload.statuses()) {
-      intake.receive(
+      receiver.receive(
           new ProviderStatus(
               channel,
               s.id(),

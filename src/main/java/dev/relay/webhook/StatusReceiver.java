@@ -2,7 +2,7 @@ package dev.relay.webhook;
 
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.ProviderStatus.Outcome;
-import dev.relay.delivery.StatusUpdates;
+import dev.relay.delivery.MessageStatuses;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,16 +18,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * step. Nothing is lost, and no engine trouble reaches the provider as an error.
  */
 @Service
-class StatusIntake {
+class StatusReceiver {
 
-  private static final Logger log = LoggerFactory.getLogger(StatusIntake.class);
+  private static final Logger log = LoggerFactory.getLogger(StatusReceiver.class);
   private static final int HAND_OFF_ATTEMPTS = 5;
 
-  private final StatusUpdates updates;
-  private final StatusLog statusLog;
+  private final MessageStatuses updates;
+  private final ProviderStatusLog statusLog;
   private final TransactionTemplate transaction;
 
-  StatusIntake(StatusUpdates updates, StatusLog statusLog, PlatformTransactionManager transactions) {
+  StatusReceiver(MessageStatuses updates, ProviderStatusLog statusLog, PlatformTransactionManager transactions) {
     this.updates = updates;
     this.statusLog = statusLog;
     this.transaction = new TransactionTemplate(transactions);

@@ -1,6 +1,7 @@
-package dev.relay.delivery;
+package dev.relay.intake;
 
 import dev.relay.channel.KnownChannel;
+import dev.relay.delivery.NewMessage;
 import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;

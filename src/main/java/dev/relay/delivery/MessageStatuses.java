@@ -11,33 +11,35 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Applies provider statuses to messages and hands them to the waiting delivery. Each runs under
- * the message's row lock, in the same transaction as the correlation, so that neither the status
- * nor its correlation can slip between a dispatch reading the status and its instance starting
- * to wait (see {@link DeliveryService#dispatch}).
+ * Applies provider statuses to their messages and reports an ACK or a failure to the process
+ * instance that waits for it (its room's, or its own resend instance), by that instance's id.
+ * Each runs under the message's row lock, in the same transaction as the correlation, so that
+ * neither can slip between a dispatch reading the status and its instance starting to wait (see
+ * {@link DeliveryService#dispatch}).
  */
 @Service
 @Transactional(propagation = Propagation.MANDATORY)
-public class StatusUpdates {
+public class MessageStatuses {
 
   private final MessageRepository messages;
-  private final DeliveryProcess process;
+  private final DeliveryInstances instances;
   private final Timeline timeline;
 
-  StatusUpdates(MessageRepository messages, DeliveryProcess process, Timeline timeline) {
+  MessageStatuses(MessageRepository messages, DeliveryInstances instances, Timeline timeline) {
     this.messages = messages;
-    this.process = process;
+    this.instances = instances;
     this.timeline = timeline;
   }
 
-  /** Records the status and hands it to the waiting delivery. */
+  /** Records the status and reports it to the instance that waits for it. */
   public Outcome apply(ProviderStatus status) {
     return apply(status, true);
   }
 
   /**
-   * Records the status only. The delivery finds it at its next step (the next resend sees the
-   * ACK and stops; the room's gate has moved on meanwhile): the fallback when hand-off fails.
+   * Records the status only. The waiting instance finds it at its next step (the room's gate
+   * hands nothing over for a delivered message, the next resend sees the ACK and stops): the
+   * fallback when the report cannot reach the instance.
    */
   public Outcome record(ProviderStatus status) {
     return apply(status, false);
@@ -64,9 +66,7 @@ public class StatusUpdates {
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
         timeline.record(id, TimelineEvent.DELIVERED);
-        if (handOff) {
-          process.acknowledged(id, false);
-        }
+        report(message, DeliveryReport.DELIVERED, handOff);
         yield Outcome.APPLIED;
       }
       case READ -> {
@@ -81,9 +81,9 @@ public class StatusUpdates {
           timeline.record(id, TimelineEvent.DELIVERED);
         }
         timeline.record(id, TimelineEvent.READ);
-        // read implies delivered: the instance may still be waiting for its ACK
-        if (handOff && !process.acknowledged(id, true)) {
-          process.read(id);
+        if (!current.isAcknowledged()) {
+          // read implies delivered: it is the ACK
+          report(message, DeliveryReport.DELIVERED, handOff);
         }
         yield Outcome.APPLIED;
       }
@@ -94,12 +94,16 @@ public class StatusUpdates {
         messages.updateStatus(id, MessageStatus.FAILED, now);
         timeline.record(id, TimelineEvent.PROVIDER_FAILED);
         timeline.record(id, TimelineEvent.FAILED);
-        if (handOff) {
-          process.failed(id);
-        }
+        report(message, DeliveryReport.FAILED, handOff);
         yield Outcome.APPLIED;
       }
     };
+  }
+
+  private void report(Message message, DeliveryReport report, boolean handOff) {
+    if (handOff && message.reportInstanceId() != null) {
+      instances.report(message.reportInstanceId(), report);
+    }
   }
 
   private Outcome late(String messageId, ProviderStatus status) {

@@ -9,11 +9,11 @@ import org.springframework.stereotype.Repository;
 
 /** relay_provider_status: every status a provider reported and what it did. */
 @Repository
-class StatusLog {
+class ProviderStatusLog {
 
   private final JdbcTemplate jdbc;
 
-  StatusLog(JdbcTemplate jdbc) {
+  ProviderStatusLog(JdbcTemplate jdbc) {
     this.jdbc = jdbc;
   }
 

@@ -1,37 +1,36 @@
-package dev.relay.delivery;
+package dev.relay.intake;
 
-import dev.relay.room.RoomTurns;
+import dev.relay.delivery.Message;
+import dev.relay.delivery.MessageStore;
+import dev.relay.delivery.NewMessage;
+import dev.relay.room.RoomQueue;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
-import java.time.Instant;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Accepts a message (API.md §1): stores it with its room's next sequence and starts its delivery
- * in one transaction, so an accepted message always has a delivery and a failed intake leaves
- * nothing behind, not even a gap in the room's sequence.
+ * Accepts a message (API.md §1): stores it with its room's next sequence and wakes or starts its
+ * room's instance in one transaction, so an accepted message always has an instance that will
+ * take it, and a failed intake leaves nothing behind, not even a gap in the room's sequence.
  */
 @Service
 public class IntakeService {
 
-  private final MessageRepository messages;
-  private final RoomTurns rooms;
-  private final DeliveryProcess process;
+  private final MessageStore messages;
+  private final RoomQueue rooms;
   private final Timeline timeline;
   private final TransactionTemplate transaction;
 
   IntakeService(
-      MessageRepository messages,
-      RoomTurns rooms,
-      DeliveryProcess process,
+      MessageStore messages,
+      RoomQueue rooms,
       Timeline timeline,
       PlatformTransactionManager transactions) {
     this.messages = messages;
     this.rooms = rooms;
-    this.process = process;
     this.timeline = timeline;
     this.transaction = new TransactionTemplate(transactions);
   }
@@ -52,11 +51,11 @@ public class IntakeService {
       return new Intake(
           stored.sameContentAs(message) ? Intake.Kind.REPEATED : Intake.Kind.CONFLICT, stored);
     }
-    long sequence = rooms.nextSequence(message.roomId());
-    messages.insert(message, sequence, Instant.now());
+    RoomQueue.Ticket ticket = rooms.nextSequence(message.roomId());
+    Message stored = messages.store(message, ticket.sequence());
     timeline.record(message.messageId(), TimelineEvent.ACCEPTED);
-    process.start(message);
-    return new Intake(Intake.Kind.ACCEPTED, messages.find(message.messageId()).orElseThrow());
+    rooms.messageQueued(ticket);
+    return new Intake(Intake.Kind.ACCEPTED, stored);
   }
 
   public record Intake(Kind kind, Message message) {

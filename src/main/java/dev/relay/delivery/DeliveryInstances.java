@@ -1,0 +1,48 @@
+package dev.relay.delivery;
+
+import static dev.relay.delivery.MessageResendProcess.*;
+
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import org.camunda.bpm.engine.RuntimeService;
+import org.springframework.stereotype.Component;
+
+/** The one place in delivery that starts instances and correlates to them. */
+@Component
+class DeliveryInstances {
+
+  private final RuntimeService runtime;
+
+  DeliveryInstances(RuntimeService runtime) {
+    this.runtime = runtime;
+  }
+
+  /** @return the id of the message's new MessageResendProcess instance */
+  String startResend(Message message, DeliveryReport report) {
+    Map<String, Object> variables = new HashMap<>();
+    variables.put(VAR_CHANNEL, message.channel());
+    variables.put(VAR_ATTEMPT, message.attempts());
+    variables.put(
+        VAR_FIRST_ATTEMPT_AT, message.dispatchedAt() == null ? null : Date.from(message.dispatchedAt()));
+    variables.put(DeliveryReport.VARIABLE, report.asVariable());
+    return runtime
+        .createProcessInstanceByKey(KEY)
+        .businessKey(message.messageId())
+        .setVariables(variables)
+        .execute()
+        .getId();
+  }
+
+  /**
+   * Hands the report to the instance, if it waits for one now (otherwise it finds the report on
+   * the message row at its next step: nothing is lost).
+   */
+  void report(String processInstanceId, DeliveryReport report) {
+    runtime
+        .createMessageCorrelation(DeliveryReport.MESSAGE)
+        .processInstanceId(processInstanceId)
+        .setVariables(Map.of(DeliveryReport.VARIABLE, report.asVariable()))
+        .correlateAllWithResult();
+  }
+}
