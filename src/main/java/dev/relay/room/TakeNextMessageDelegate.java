@@ -23,6 +23,6 @@ class TakeNextMessageDelegate implements JavaDelegate {
     Optional<RoomQueue.Taken> next =
         queue.takeNext(RoomDeliveryProcess.roomId(execution), execution.getProcessInstanceId());
     execution.setVariable(VAR_MESSAGE_ID, next.map(RoomQueue.Taken::messageId).orElse(null));
-    next.ifPresent(message -> execution.setVariable(VAR_CHANNEL, message.channel()));
+    execution.setVariable(VAR_CHANNEL, next.map(RoomQueue.Taken::channel).orElse(null));
   }
 }
