@@ -21,6 +21,10 @@ class RoomInstances {
     runtime.createProcessInstanceByKey(KEY).businessKey(roomId).execute();
   }
 
+  boolean isRunning(String processInstanceId) {
+    return runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).count() > 0;
+  }
+
   /**
    * Wakes the room's idle instance, which takes the next message in the caller's transaction.
    *

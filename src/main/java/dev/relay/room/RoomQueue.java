@@ -34,21 +34,35 @@ public class RoomQueue {
   }
 
   /**
-   * The ticket's message is stored, waiting: starts the room's instance if it has none, wakes it
-   * if it waits idle, and leaves it alone if it is busy (it takes the message in its turn).
+   * The ticket's message is stored, waiting: wakes the room's instance if it waits idle, leaves it
+   * alone if it is busy (it takes the message in its turn), and starts one if the room has none
+   * alive (never had one, ended idle, or was cancelled).
    */
   public void messageQueued(Ticket ticket) {
-    if (ticket.instanceId() == null || ticket.idle() && !instances.wake(ticket.instanceId())) {
+    String current = ticket.instanceId();
+    boolean alive =
+        current != null && (ticket.idle() ? instances.wake(current) : instances.isRunning(current));
+    if (!alive) {
       instances.start(ticket.roomId());
     }
   }
 
   /**
    * The instance's "take next / go idle" decision: the room's lowest waiting message is now the
-   * one the instance works on, or, with none waiting, the instance waits idle.
+   * one the instance works on, or, with none waiting, the instance waits idle. A new instance
+   * first puts back the message its predecessor was working on when it was cancelled, unless that
+   * one has been reported since; an instance started while the room has a live one takes nothing.
    */
   Optional<Taken> takeNext(String roomId, String instanceId) {
-    rooms.lock(roomId);
+    RoomRepository.Working room = rooms.lock(roomId).orElseThrow(() -> unknown(roomId));
+    if (!instanceId.equals(room.instanceId()) && room.instanceId() != null) {
+      if (instances.isRunning(room.instanceId())) {
+        return Optional.empty();
+      }
+      if (room.messageId() != null && rooms.requeue(room.messageId(), room.instanceId())) {
+        timeline.record(room.messageId(), TimelineEvent.REQUEUED);
+      }
+    }
     Optional<Taken> next = rooms.nextWaiting(roomId);
     next.ifPresent(
         message -> {
@@ -59,29 +73,13 @@ public class RoomQueue {
     return next;
   }
 
-  /**
-   * The room's instance ended: idle for long enough, or cancelled (from Cockpit, say). A message
-   * it was working on and that is not yet reported goes back to the head of the queue, and the
-   * messages still waiting get a new instance at once: nothing is lost, nothing is skipped.
-   */
-  void instanceEnded(String roomId, String instanceId) {
-    Optional<RoomRepository.Working> working = rooms.lock(roomId);
-    if (working.isEmpty() || !instanceId.equals(working.get().instanceId())) {
-      return;
-    }
-    String current = working.get().messageId();
-    if (current != null && rooms.requeue(current, instanceId)) {
-      timeline.record(current, TimelineEvent.REQUEUED);
-    }
-    rooms.clearInstance(roomId);
-    if (rooms.nextWaiting(roomId).isPresent()) {
-      instances.start(roomId);
-    }
-  }
-
   @Transactional(propagation = Propagation.SUPPORTS, readOnly = true)
   public Optional<RoomView> view(String roomId) {
     return rooms.view(roomId);
+  }
+
+  private static IllegalStateException unknown(String roomId) {
+    return new IllegalStateException("room " + roomId + " does not exist");
   }
 
   /** A room's sequence as intake got it, with the room's instance as it was then. */

@@ -1,8 +1,9 @@
 package dev.relay.support;
 
-import static dev.relay.delivery.MessageDeliveryProcess.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.delivery.MessageResendProcess;
+import dev.relay.room.RoomDeliveryProcess;
 import jakarta.mail.internet.MimeMessage;
 import java.net.URI;
 import java.time.Duration;
@@ -96,44 +97,55 @@ public abstract class RelayIntegrationTest {
     return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20));
   }
 
-  /** The running delivery of a message, or null when it has ended. */
-  protected ProcessInstance instance(String messageId) {
+  /** The room's running RoomDeliveryProcess instance, or null while it has none. */
+  protected ProcessInstance roomInstance(String roomId) {
     return runtime.createProcessInstanceQuery()
-        .processDefinitionKey(KEY)
+        .processDefinitionKey(RoomDeliveryProcess.KEY)
+        .processInstanceBusinessKey(roomId)
+        .singleResult();
+  }
+
+  /** The message's running MessageResendProcess instance, or null (none, or ended). */
+  protected ProcessInstance resendInstance(String messageId) {
+    return runtime.createProcessInstanceQuery()
+        .processDefinitionKey(MessageResendProcess.KEY)
         .processInstanceBusinessKey(messageId)
         .singleResult();
   }
 
-  /** Where the running delivery of a message waits. */
-  protected List<String> activeActivities(String messageId) {
-    ProcessInstance instance = instance(messageId);
+  /** Where a running instance waits; empty for null (no instance). */
+  protected List<String> activeActivities(ProcessInstance instance) {
     return instance == null ? List.of() : runtime.getActiveActivityIds(instance.getId());
   }
 
-  protected HistoricProcessInstance historicInstance(String messageId) {
-    return historicInstances(messageId).singleResult();
+  /** The message the room's instance works on now (its variable messageId), or null. */
+  protected String currentMessage(String roomId) {
+    ProcessInstance instance = roomInstance(roomId);
+    return instance == null
+        ? null
+        : (String) runtime.getVariable(instance.getId(), RoomDeliveryProcess.VAR_MESSAGE_ID);
   }
 
-  protected boolean hasEnded(String messageId) {
-    HistoricProcessInstance instance = historicInstance(messageId);
-    return instance != null && instance.getEndTime() != null;
+  /** How many instances of the process were ever started with this business key. */
+  protected long instanceCount(String processKey, String businessKey) {
+    return historicInstances(processKey, businessKey).count();
   }
 
-  /** How many deliveries were ever started for the message. */
-  protected long deliveryInstanceCount(String messageId) {
-    return historicInstances(messageId).count();
+  /** The message's one MessageResendProcess in history (running or ended), or null. */
+  protected HistoricProcessInstance historicResendInstance(String messageId) {
+    return historicInstances(MessageResendProcess.KEY, messageId).singleResult();
   }
 
-  private HistoricProcessInstanceQuery historicInstances(String messageId) {
+  private HistoricProcessInstanceQuery historicInstances(String processKey, String businessKey) {
     return history.createHistoricProcessInstanceQuery()
-        .processDefinitionKey(KEY)
-        .processInstanceBusinessKey(messageId);
+        .processDefinitionKey(processKey)
+        .processInstanceBusinessKey(businessKey);
   }
 
-  /** The activities the delivery has completed (not those cancelled on the way), in order. */
-  protected List<String> passedActivities(String messageId) {
+  /** The activities an instance has completed (not those cancelled on the way), in order. */
+  protected List<String> passedActivities(String processInstanceId) {
     return history.createHistoricActivityInstanceQuery()
-        .processInstanceId(historicInstance(messageId).getId())
+        .processInstanceId(processInstanceId)
         .finished()
         .orderPartiallyByOccurrence()
         .asc()
@@ -144,24 +156,11 @@ public abstract class RelayIntegrationTest {
         .toList();
   }
 
-  /** Jobs (timers, async steps) of the message's delivery at this activity. */
-  protected long jobsAt(String messageId, String activityId) {
-    ProcessInstance instance = instance(messageId);
+  /** Jobs (timers, async steps) of a running instance at this activity. */
+  protected long jobsAt(ProcessInstance instance, String activityId) {
     return instance == null
         ? 0
         : management.createJobQuery().processInstanceId(instance.getId()).activityId(activityId).count();
-  }
-
-  /** Whether the message's delivery waits for this message event. */
-  protected boolean waitsFor(String messageId, String messageName) {
-    ProcessInstance instance = instance(messageId);
-    return instance != null
-        && runtime.createEventSubscriptionQuery()
-                .processInstanceId(instance.getId())
-                .eventType("message")
-                .eventName(messageName)
-                .count()
-            > 0;
   }
 
   /** The one mail sent to the address: it carries the message's text. */

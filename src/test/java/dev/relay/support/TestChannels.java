@@ -32,8 +32,7 @@ public class TestChannels {
             Duration.ofSeconds(2),
             List.of(Duration.ofSeconds(15)),
             8,
-            null,
-            Duration.ofDays(7));
+            null);
     return new RelayChannelsProperties(
         Map.of(CHANNEL, whatsapp), List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10));
   }
