@@ -234,8 +234,11 @@ final class Accounting {
     Map<String, Row> rows = new HashMap<>();
     try (PreparedStatement s = db.prepareStatement(
         "select m.message_id, m.room_id, m.sequence, m.status,"
-            + " exists (select 1 from act_ru_execution e"
-            + "         where e.business_key_ = m.message_id and e.id_ = e.proc_inst_id_)"
+            // on its way: the instance that waits for its report runs, or it waits in a room
+            // whose instance runs
+            + " exists (select 1 from act_ru_execution e where e.id_ = e.proc_inst_id_"
+            + "   and (e.id_ = m.report_instance_id or (m.turn_state = 'WAITING' and e.id_ ="
+            + "     (select r.instance_id from relay_room r where r.room_id = m.room_id))))"
             + " from relay_message m where m.room_id like ?")) {
       s.setString(1, Workload.LOAD_ROOMS + "%");
       try (ResultSet rs = s.executeQuery()) {

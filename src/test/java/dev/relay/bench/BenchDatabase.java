@@ -192,6 +192,41 @@ final class BenchDatabase implements AutoCloseable {
     return rows;
   }
 
+  /**
+   * What the database has done so far: Relay's statements (pg_stat_statements since {@link
+   * #resetStatements}, without transaction control, settings and the harness's own pg_* queries),
+   * committed transactions (read-only ones included) and WAL flushes.
+   */
+  static Activity activity(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "select (select coalesce(sum(calls), 0) from pg_stat_statements"
+                + "   where dbid = (select oid from pg_database where datname = current_database())"
+                + "   and query !~* '^\\s*(begin|commit|rollback|set|show|select pg_|create extension)'"
+                + "   and query !~* 'pg_stat|pg_database|pg_class|pg_settings'),"
+                + " (select xact_commit from pg_stat_database where datname = current_database()),"
+                + " (select wal_sync from pg_stat_wal)")) {
+      rs.next();
+      return new Activity(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+    }
+  }
+
+  /** Counters of {@link #activity}; {@link #minus} gives what happened between two readings. */
+  record Activity(long statements, long commits, long walSyncs) {
+    Activity minus(Activity before) {
+      return new Activity(
+          statements - before.statements, commits - before.commits, walSyncs - before.walSyncs);
+    }
+
+    String perMessage(long messages) {
+      double n = Math.max(1, messages);
+      return String.format(Locale.ROOT,
+          "per delivered message: %.1f statements, %.2f commits (read-only included), %.2f WAL flushes"
+              + " (%d messages; %d statements, %d commits, %d WAL flushes)",
+          statements / n, commits / n, walSyncs / n, messages, statements, commits, walSyncs);
+    }
+  }
+
   static long size(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("select pg_database_size(current_database())")) {

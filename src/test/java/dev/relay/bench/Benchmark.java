@@ -152,6 +152,8 @@ public final class Benchmark {
           Workload.load(options.rooms(), options.messagesPerRoom()), options.messages());
       long databaseAtStart = BenchDatabase.size(checks);
       boolean countingStatements = BenchDatabase.resetStatements(checks);
+      BenchDatabase.Activity activityAtStart =
+          countingStatements ? BenchDatabase.activity(checks) : null;
       long startNanos = System.nanoTime();
       long startMicros = LoadGenerator.nowMicros();
       Sampler sampler = own(new Sampler(http, simulator.uri("/simulator/bench/interval"), load,
@@ -170,6 +172,10 @@ public final class Benchmark {
               () -> Accounting.undelivered(checks) == 0);
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       sampler.close();
+      String perMessage =
+          countingStatements
+              ? BenchDatabase.activity(checks).minus(activityAtStart).perMessage(load.accepted())
+              : null;
 
       log("checking every message and the order the provider saw");
       Accounting.Outcome outcome =
@@ -181,7 +187,9 @@ public final class Benchmark {
           BenchDatabase.largestTables(checks, 10), openRooms);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
-        Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 50));
+        Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 80));
+        Files.writeString(options.out().resolve("per-message.txt"), perMessage + "\n");
+        log(perMessage);
       }
       log("figures in " + options.out().toAbsolutePath());
       return result;
