@@ -11,4 +11,8 @@ update relay_message set turn_state = 'TAKEN' where turn_state <> 'WAITING';
 -- The process instance that waits for this message's delivery report: its room's instance while
 -- the ACK gate is open, then its own MessageResendProcess. The webhook correlates to it by id.
 alter table relay_message add column report_instance_id varchar(64);
+-- When the room's instance took the message: its TURN_GRANTED. The happy path's timeline is read
+-- from the message row's times (accepted, taken, first dispatched, delivered, read); only the
+-- other steps are rows of relay_message_event.
+alter table relay_message add column taken_at timestamp with time zone;
 drop index relay_message_waiting;

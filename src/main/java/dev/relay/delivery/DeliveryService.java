@@ -52,7 +52,11 @@ public class DeliveryService {
   public Dispatch dispatch(String messageId) {
     Message message = messages.find(messageId).orElseThrow(() -> unknown(messageId));
     if (message.status().isAcknowledged() || message.status().isGivenUp()) {
-      return new Dispatch(DeliveryReport.of(message.status()), message.attempts(), message.dispatchedAt());
+      return new Dispatch(
+          DeliveryReport.of(message.status()),
+          message.attempts(),
+          message.dispatchedAt(),
+          message.channel());
     }
     int attempt = message.attempts() + 1;
     Instant sentAt = Instant.now();
@@ -70,15 +74,20 @@ public class DeliveryService {
       Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
       timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
       markGivenUp(locked, MessageStatus.FAILED);
-      return new Dispatch(DeliveryReport.FAILED, locked.attempts(), locked.dispatchedAt());
+      return new Dispatch(
+          DeliveryReport.FAILED, locked.attempts(), locked.dispatchedAt(), locked.channel());
     }
     Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
     messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);
-    // stamped with the call's start: an ACK sent from inside the provider's handler is recorded
-    // before this, but must not read as if it came first
-    timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
+    if (attempt > 1) {
+      // the first attempt is on the message row (dispatched_at); stamped with the call's start:
+      // an ACK sent from inside the provider's handler is recorded before this, but must not
+      // read as if it came first
+      timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
+    }
     Instant firstAttemptAt = locked.dispatchedAt() == null ? sentAt : locked.dispatchedAt();
-    return new Dispatch(DeliveryReport.of(locked.status()), attempt, firstAttemptAt);
+    return new Dispatch(
+        DeliveryReport.of(locked.status()), attempt, firstAttemptAt, message.channel());
   }
 
   /**
@@ -131,8 +140,9 @@ public class DeliveryService {
   }
 
   /**
-   * After a dispatch: what the provider has reported, the attempts it has accepted, and when it
-   * accepted the first (null: none yet).
+   * After a dispatch: what the provider has reported, the attempts it has accepted, when it
+   * accepted the first (null: none yet), and the message's channel.
    */
-  public record Dispatch(DeliveryReport report, int attempts, Instant firstAttemptAt) {}
+  public record Dispatch(
+      DeliveryReport report, int attempts, Instant firstAttemptAt, String channel) {}
 }

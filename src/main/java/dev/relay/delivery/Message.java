@@ -19,6 +19,7 @@ public record Message(
     Instant dispatchedAt,
     Instant deliveredAt,
     Instant readAt,
+    Instant takenAt,
     String reportInstanceId) {
 
   /** Whether a repeated intake request carries the same content (API.md §1: 200, not 409). */

@@ -21,7 +21,7 @@ class MessageRepository {
   private static final String COLUMNS =
       "message_id, room_id, sequence, channel, recipient, body, fallback_email, status, attempts,"
           + " provider_message_id, accepted_at, dispatched_at, delivered_at, read_at,"
-          + " report_instance_id";
+          + " taken_at, report_instance_id";
 
   private final JdbcTemplate jdbc;
 
@@ -114,6 +114,7 @@ class MessageRepository {
         instant(rs, "dispatched_at"),
         instant(rs, "delivered_at"),
         instant(rs, "read_at"),
+        instant(rs, "taken_at"),
         rs.getString("report_instance_id"));
   }
 

@@ -24,11 +24,23 @@ public class MessageStatuses {
   private final MessageRepository messages;
   private final DeliveryInstances instances;
   private final Timeline timeline;
+  private final ProviderStatusLog statusLog;
 
-  MessageStatuses(MessageRepository messages, DeliveryInstances instances, Timeline timeline) {
+  MessageStatuses(
+      MessageRepository messages,
+      DeliveryInstances instances,
+      Timeline timeline,
+      ProviderStatusLog statusLog) {
     this.messages = messages;
     this.instances = instances;
     this.timeline = timeline;
+    this.statusLog = statusLog;
+  }
+
+  /** Records a {@code sent} status: it changes nothing, so it needs no transaction. */
+  @Transactional(propagation = Propagation.SUPPORTS)
+  public void noteSent(ProviderStatus status) {
+    statusLog.noteSent(status);
   }
 
   /** Records the status and reports it to the instance that waits for it. */
@@ -46,6 +58,12 @@ public class MessageStatuses {
   }
 
   private Outcome apply(ProviderStatus status, boolean handOff) {
+    Outcome outcome = applied(status, handOff);
+    statusLog.record(status, outcome);
+    return outcome;
+  }
+
+  private Outcome applied(ProviderStatus status, boolean handOff) {
     // "sent" changes nothing: it needs no lock (half of all callbacks, on the hot path)
     Optional<Message> found = find(status, status.kind() != ProviderStatus.Kind.SENT);
     if (found.isEmpty()) {
@@ -65,7 +83,6 @@ public class MessageStatuses {
           yield late(id, status);
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
-        timeline.record(id, TimelineEvent.DELIVERED);
         report(message, DeliveryReport.DELIVERED, handOff);
         yield Outcome.APPLIED;
       }
@@ -77,10 +94,6 @@ public class MessageStatuses {
           yield late(id, status);
         }
         messages.updateStatus(id, MessageStatus.READ, now);
-        if (!current.isAcknowledged()) {
-          timeline.record(id, TimelineEvent.DELIVERED);
-        }
-        timeline.record(id, TimelineEvent.READ);
         if (!current.isAcknowledged()) {
           // read implies delivered: it is the ACK
           report(message, DeliveryReport.DELIVERED, handOff);

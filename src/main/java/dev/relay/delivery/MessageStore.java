@@ -18,12 +18,12 @@ public class MessageStore {
     return messages.find(messageId);
   }
 
-  /** Stores a new message, QUEUED and waiting in its room, with the room's next sequence. */
-  public Message store(NewMessage m, long sequence) {
-    Instant acceptedAt = Instant.now();
-    messages.insert(m, sequence, acceptedAt);
-    return new Message(
-        m.messageId(), m.roomId(), sequence, m.channel(), m.to(), m.body(), m.fallbackEmail(),
-        MessageStatus.QUEUED, 0, null, acceptedAt, null, null, null, null);
+  /**
+   * Stores a new message, QUEUED and waiting in its room, with the room's next sequence.
+   *
+   * @throws org.springframework.dao.DuplicateKeyException a message with its id exists
+   */
+  public void store(NewMessage m, long sequence) {
+    messages.insert(m, sequence, Instant.now());
   }
 }

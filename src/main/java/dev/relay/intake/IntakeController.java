@@ -36,7 +36,7 @@ class IntakeController {
       case ACCEPTED ->
           ResponseEntity.status(HttpStatus.ACCEPTED)
               .location(URI.create("/api/messages/" + message.messageId()))
-              .body(views.of(message));
+              .body(views.ofJustAccepted(message));
       case REPEATED -> ResponseEntity.ok(views.of(message));
       case CONFLICT ->
           throw new ConflictException(

@@ -4,8 +4,6 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
 import dev.relay.room.RoomQueue;
-import dev.relay.timeline.Timeline;
-import dev.relay.timeline.TimelineEvent;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -21,41 +19,44 @@ public class IntakeService {
 
   private final MessageStore messages;
   private final RoomQueue rooms;
-  private final Timeline timeline;
   private final TransactionTemplate transaction;
 
   IntakeService(
       MessageStore messages,
       RoomQueue rooms,
-      Timeline timeline,
       PlatformTransactionManager transactions) {
     this.messages = messages;
     this.rooms = rooms;
-    this.timeline = timeline;
     this.transaction = new TransactionTemplate(transactions);
   }
 
   public Intake accept(NewMessage message) {
     try {
-      return transaction.execute(tx -> acceptOnce(message));
-    } catch (DuplicateKeyException concurrentTwin) {
-      // the same messageId was accepted by a concurrent request: answer as for a repeat
-      return transaction.execute(tx -> acceptOnce(message));
+      return transaction.execute(tx -> acceptNew(message));
+    } catch (DuplicateKeyException known) {
+      // a repeat, or a concurrent twin that won: answer with what is stored
+      return transaction.execute(tx -> repeated(message));
     }
   }
 
-  private Intake acceptOnce(NewMessage message) {
-    var existing = messages.find(message.messageId());
-    if (existing.isPresent()) {
-      Message stored = existing.get();
-      return new Intake(
-          stored.sameContentAs(message) ? Intake.Kind.REPEATED : Intake.Kind.CONFLICT, stored);
-    }
+  /** A new message is the common case: storing it is how a repeat is found (its key exists). */
+  private Intake acceptNew(NewMessage message) {
     RoomQueue.Ticket ticket = rooms.nextSequence(message.roomId());
-    Message stored = messages.store(message, ticket.sequence());
-    timeline.record(message.messageId(), TimelineEvent.ACCEPTED);
+    messages.store(message, ticket.sequence());
     rooms.messageQueued(ticket);
-    return new Intake(Intake.Kind.ACCEPTED, stored);
+    return new Intake(Intake.Kind.ACCEPTED, stored(message));
+  }
+
+  private Intake repeated(NewMessage message) {
+    Message stored = stored(message);
+    return new Intake(
+        stored.sameContentAs(message) ? Intake.Kind.REPEATED : Intake.Kind.CONFLICT, stored);
+  }
+
+  private Message stored(NewMessage message) {
+    return messages
+        .find(message.messageId())
+        .orElseThrow(() -> new IllegalStateException("message " + message.messageId() + " vanished"));
   }
 
   public record Intake(Kind kind, Message message) {

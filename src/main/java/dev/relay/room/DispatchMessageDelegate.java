@@ -1,6 +1,7 @@
 package dev.relay.room;
 
 import static dev.relay.room.RoomDeliveryProcess.ERROR_DISPATCH_RETRIES_EXHAUSTED;
+import static dev.relay.room.RoomDeliveryProcess.VAR_CHANNEL;
 
 import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryReport;
@@ -8,6 +9,7 @@ import dev.relay.delivery.DeliveryService;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.variable.Variables;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,15 +29,16 @@ class DispatchMessageDelegate implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     String messageId = RoomDeliveryProcess.messageId(execution);
-    DeliveryReport report;
+    DeliveryService.Dispatch dispatch;
     try {
-      report = deliveries.dispatch(messageId).report();
+      dispatch = deliveries.dispatch(messageId);
     } catch (TransientProviderException e) {
       if (deliveries.dispatchRetriesExhausted(messageId)) {
         throw new BpmnError(ERROR_DISPATCH_RETRIES_EXHAUSTED, e.getMessage());
       }
       throw e;
     }
-    execution.setVariable(DeliveryReport.VARIABLE, report.asVariable());
+    execution.setVariable(DeliveryReport.VARIABLE, dispatch.report().asVariable());
+    execution.setVariable(VAR_CHANNEL, Variables.stringValue(dispatch.channel(), true));
   }
 }

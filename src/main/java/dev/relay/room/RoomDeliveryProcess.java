@@ -18,7 +18,10 @@ public final class RoomDeliveryProcess {
 
   /** The message the instance works on now; null while it waits for one. */
   public static final String VAR_MESSAGE_ID = "messageId";
-  /** That message's channel: the ACK gate's timer is the channel's. */
+  /**
+   * That message's channel, for the ACK gate's timer, which is the channel's: transient, set by
+   * the dispatch for the timer created right after it.
+   */
   public static final String VAR_CHANNEL = "channel";
 
   private RoomDeliveryProcess() {}

@@ -2,6 +2,7 @@ package dev.relay.room;
 
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import java.time.Instant;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -59,16 +60,16 @@ public class RoomQueue {
       if (instances.isRunning(room.instanceId())) {
         return Optional.empty();
       }
-      if (room.messageId() != null && rooms.requeue(room.messageId(), room.instanceId())) {
-        timeline.record(room.messageId(), TimelineEvent.REQUEUED);
+      String interrupted = room.messageId();
+      Optional<Instant> takenAt = interrupted == null ? Optional.empty() : rooms.takenAt(interrupted);
+      if (interrupted != null && rooms.requeue(interrupted, room.instanceId())) {
+        // its first grant leaves the row's taken_at to the next one: keep it on the timeline
+        takenAt.ifPresent(at -> timeline.record(interrupted, TimelineEvent.TURN_GRANTED, null, null, at));
+        timeline.record(interrupted, TimelineEvent.REQUEUED);
       }
     }
     Optional<Taken> next = rooms.nextWaiting(roomId);
-    next.ifPresent(
-        message -> {
-          rooms.take(message.messageId(), instanceId);
-          timeline.record(message.messageId(), TimelineEvent.TURN_GRANTED);
-        });
+    next.ifPresent(message -> rooms.take(message.messageId(), instanceId, Instant.now()));
     rooms.setWorking(roomId, instanceId, next.map(Taken::messageId).orElse(null));
     return next;
   }

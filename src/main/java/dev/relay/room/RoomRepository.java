@@ -1,8 +1,13 @@
 package dev.relay.room;
 
+import static dev.relay.timeline.Timeline.utc;
+
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.springframework.dao.ConcurrencyFailureException;
@@ -83,11 +88,25 @@ class RoomRepository {
   }
 
   /** The message leaves the queue; the instance waits for its report. */
-  void take(String messageId, String instanceId) {
+  void take(String messageId, String instanceId, Instant at) {
     jdbc.update(
-        "update relay_message set turn_state = 'TAKEN', report_instance_id = ? where message_id = ?",
+        "update relay_message set turn_state = 'TAKEN', report_instance_id = ?, taken_at = ?"
+            + " where message_id = ?",
         instanceId,
+        utc(at),
         messageId);
+  }
+
+  Optional<Instant> takenAt(String messageId) {
+    return jdbc
+        .query(
+            "select taken_at from relay_message where message_id = ?",
+            (rs, i) -> rs.getObject(1, OffsetDateTime.class),
+            messageId)
+        .stream()
+        .filter(Objects::nonNull)
+        .map(OffsetDateTime::toInstant)
+        .findFirst();
   }
 
   /**

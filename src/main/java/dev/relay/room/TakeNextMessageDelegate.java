@@ -1,6 +1,5 @@
 package dev.relay.room;
 
-import static dev.relay.room.RoomDeliveryProcess.VAR_CHANNEL;
 import static dev.relay.room.RoomDeliveryProcess.VAR_MESSAGE_ID;
 
 import java.util.Optional;
@@ -23,6 +22,5 @@ class TakeNextMessageDelegate implements JavaDelegate {
     Optional<RoomQueue.Taken> next =
         queue.takeNext(RoomDeliveryProcess.roomId(execution), execution.getProcessInstanceId());
     execution.setVariable(VAR_MESSAGE_ID, next.map(RoomQueue.Taken::messageId).orElse(null));
-    execution.setVariable(VAR_CHANNEL, next.map(RoomQueue.Taken::channel).orElse(null));
   }
 }

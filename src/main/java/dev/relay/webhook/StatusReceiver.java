@@ -1,7 +1,6 @@
 package dev.relay.webhook;
 
 import dev.relay.delivery.ProviderStatus;
-import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.delivery.MessageStatuses;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
@@ -23,20 +22,23 @@ class StatusReceiver {
   private static final Logger log = LoggerFactory.getLogger(StatusReceiver.class);
   private static final int HAND_OFF_ATTEMPTS = 5;
 
-  private final MessageStatuses updates;
-  private final ProviderStatusLog statusLog;
+  private final MessageStatuses statuses;
   private final TransactionTemplate transaction;
 
-  StatusReceiver(MessageStatuses updates, ProviderStatusLog statusLog, PlatformTransactionManager transactions) {
-    this.updates = updates;
-    this.statusLog = statusLog;
+  StatusReceiver(MessageStatuses statuses, PlatformTransactionManager transactions) {
+    this.statuses = statuses;
     this.transaction = new TransactionTemplate(transactions);
   }
 
-  Outcome receive(ProviderStatus status) {
+  void receive(ProviderStatus status) {
+    if (status.kind() == ProviderStatus.Kind.SENT) {
+      statuses.noteSent(status);
+      return;
+    }
     for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
       try {
-        return transaction.execute(tx -> logged(status, updates.apply(status)));
+        transaction.executeWithoutResult(tx -> statuses.apply(status));
+        return;
       } catch (OptimisticLockingException | ConcurrencyFailureException collision) {
         log.debug("Hand-off of {} for {} collided, attempt {}", status.kind(), status.reference(), attempt);
       } catch (RuntimeException failure) {
@@ -44,11 +46,6 @@ class StatusReceiver {
         break;
       }
     }
-    return transaction.execute(tx -> logged(status, updates.record(status)));
-  }
-
-  private Outcome logged(ProviderStatus status, Outcome outcome) {
-    statusLog.record(status, outcome);
-    return outcome;
+    transaction.executeWithoutResult(tx -> statuses.record(status));
   }
 }
