@@ -74,8 +74,10 @@ public class DeliveryService {
       Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
       timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
       markGivenUp(locked, MessageStatus.FAILED);
-      return new Dispatch(
-          DeliveryReport.FAILED, locked.attempts(), locked.dispatchedAt(), locked.channel());
+      // an earlier attempt's ACK that came during the call stands: no fallback once delivered
+      DeliveryReport report =
+          locked.status().isAcknowledged() ? DeliveryReport.DELIVERED : DeliveryReport.FAILED;
+      return new Dispatch(report, locked.attempts(), locked.dispatchedAt(), locked.channel());
     }
     Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
     messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);

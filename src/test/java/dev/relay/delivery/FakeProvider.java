@@ -1,67 +1,108 @@
 package dev.relay.delivery;
 
-import dev.relay.channel.ProviderRejectedException;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.when;
+
 import dev.relay.channel.TransientProviderException;
-import dev.relay.delivery.DeliveryService.DispatchOutcome;
+import dev.relay.delivery.DeliveryService.Dispatch;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.mockito.invocation.InvocationOnMock;
-import org.mockito.stubbing.Answer;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 
 /**
- * The provider as the process meets it, behind a mocked {@link DeliveryService#dispatch}: records
- * each call's Idempotency-Key (the messageId, see DeliveryService) and answers as the test scripts
- * it. Attempts count the calls the provider took, per message, as DeliveryService counts them.
+ * The provider as the diagrams meet it, behind a mocked {@link DeliveryService}: {@link
+ * DeliveryService#dispatch} records each call's Idempotency-Key (the messageId) and answers as the
+ * test scripts it, counting the attempts the provider took per message and stamping the first with
+ * the engine's clock, as DeliveryService does; {@link DeliveryService#dispatchRetriesExhausted}
+ * counts the transient failures of the next attempt against the engine's dispatch tries, as
+ * DeliveryService counts DISPATCH_FAILED on the timeline.
  */
-final class FakeProvider implements Answer<DispatchOutcome> {
+public final class FakeProvider {
 
   /** What the provider does with one call. */
-  enum Reply {
+  public enum Reply {
     /** Takes the message; no status has come back yet. */
     ACCEPT,
     /** Takes the message, and its ACK was recorded while the call was in flight. */
     ACCEPT_ACK_RACED,
-    /** A 4xx other than 429: the provider will never take it. */
+    /** A 4xx other than 429: the provider will never take it (DeliveryService marks it FAILED). */
     REJECT,
     /** A 503: try again later. */
     UNAVAILABLE
   }
 
+  private final int dispatchTries;
   private final List<String> idempotencyKeys = new ArrayList<>();
   private final Map<String, Integer> accepted = new HashMap<>();
-  private final Deque<Reply> script = new ArrayDeque<>(List.of(Reply.ACCEPT));
+  private final Map<String, Instant> firstAccepted = new HashMap<>();
+  private final Map<String, Integer> failuresOfNextAttempt = new HashMap<>();
+  private final Map<String, Deque<Reply>> scripts = new HashMap<>();
 
-  /** Scripts the next calls, one reply each; the last reply repeats. */
-  FakeProvider replies(Reply... replies) {
-    script.clear();
-    script.addAll(List.of(replies));
+  private FakeProvider(int dispatchTries) {
+    this.dispatchTries = dispatchTries;
+  }
+
+  /** Puts a fake provider behind the mocked service's dispatch and its retry count. */
+  public static FakeProvider behind(DeliveryService deliveries, int dispatchTries) {
+    FakeProvider provider = new FakeProvider(dispatchTries);
+    when(deliveries.dispatch(anyString()))
+        .thenAnswer(call -> provider.dispatch(call.getArgument(0)));
+    when(deliveries.dispatchRetriesExhausted(anyString()))
+        .thenAnswer(call -> provider.retriesExhausted(call.getArgument(0)));
+    return provider;
+  }
+
+  /** Scripts the message's next calls, one reply each; the last reply repeats. Default: ACCEPT. */
+  public FakeProvider replies(String messageId, Reply... replies) {
+    scripts.put(messageId, new ArrayDeque<>(List.of(replies)));
     return this;
   }
 
-  @Override
-  public DispatchOutcome answer(InvocationOnMock invocation) {
-    String idempotencyKey = invocation.getArgument(0);
-    idempotencyKeys.add(idempotencyKey);
-    Reply reply = script.size() > 1 ? script.poll() : script.peek();
-    return switch (reply) {
-      case ACCEPT -> new DispatchOutcome(accept(idempotencyKey), false, false, false);
-      case ACCEPT_ACK_RACED -> new DispatchOutcome(accept(idempotencyKey), true, false, false);
-      case REJECT ->
-          throw new ProviderRejectedException(400, "provider answered 400: invalid recipient");
-      case UNAVAILABLE -> throw new TransientProviderException("provider answered 503", null, null);
-    };
+  /** The provider took the message's earlier attempts, the first at {@code firstAt}. */
+  public FakeProvider alreadyAccepted(String messageId, int attempts, Instant firstAt) {
+    accepted.put(messageId, attempts);
+    firstAccepted.put(messageId, firstAt);
+    return this;
   }
 
   /** The Idempotency-Key of every call, in call order. */
-  List<String> idempotencyKeys() {
+  public List<String> idempotencyKeys() {
     return List.copyOf(idempotencyKeys);
   }
 
-  private int accept(String messageId) {
-    return accepted.merge(messageId, 1, Integer::sum);
+  private Dispatch dispatch(String messageId) {
+    idempotencyKeys.add(messageId);
+    Deque<Reply> script = scripts.getOrDefault(messageId, new ArrayDeque<>(List.of(Reply.ACCEPT)));
+    Reply reply = script.size() > 1 ? script.poll() : script.peek();
+    return switch (reply) {
+      case ACCEPT -> accept(messageId, DeliveryReport.NONE);
+      case ACCEPT_ACK_RACED -> accept(messageId, DeliveryReport.DELIVERED);
+      case REJECT ->
+          new Dispatch(
+              DeliveryReport.FAILED,
+              accepted.getOrDefault(messageId, 0),
+              firstAccepted.get(messageId));
+      case UNAVAILABLE -> {
+        failuresOfNextAttempt.merge(messageId, 1, Integer::sum);
+        throw new TransientProviderException("provider answered 503", null, null);
+      }
+    };
+  }
+
+  private Dispatch accept(String messageId, DeliveryReport report) {
+    int attempt = accepted.merge(messageId, 1, Integer::sum);
+    failuresOfNextAttempt.remove(messageId);
+    Instant firstAt =
+        firstAccepted.computeIfAbsent(messageId, id -> ClockUtil.getCurrentTime().toInstant());
+    return new Dispatch(report, attempt, firstAt);
+  }
+
+  private boolean retriesExhausted(String messageId) {
+    return failuresOfNextAttempt.getOrDefault(messageId, 0) >= dispatchTries;
   }
 }
