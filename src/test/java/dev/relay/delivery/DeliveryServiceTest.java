@@ -98,10 +98,9 @@ class DeliveryServiceTest {
     order.verify(messages).lock(ID);
     ArgumentCaptor<Instant> sentAt = ArgumentCaptor.forClass(Instant.class);
     order.verify(messages).recordAttempt(eq(ID), eq(1), eq("provider-1"), sentAt.capture());
-    // stamped with the call's start, not with the time it was recorded
-    order.verify(timeline).record(ID, TimelineEvent.DISPATCHED, 1, null, sentAt.getValue());
+    // the first attempt is on the row (dispatched_at, the call's start): no timeline row
     assertThat(sentAt.getValue()).isBetween(before, after);
-    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 1, sentAt.getValue()));
+    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 1, sentAt.getValue(), CHANNEL));
     verifyNoMoreInteractions(messages, provider, timeline);
     verifyNoInteractions(instances, transactions);
   }
@@ -114,7 +113,7 @@ class DeliveryServiceTest {
     Dispatch dispatch = service.dispatch(ID);
 
     verify(messages).recordAttempt(eq(ID), eq(3), eq("provider-1"), any());
-    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 3, FIRST_ATTEMPT_AT));
+    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 3, FIRST_ATTEMPT_AT, CHANNEL));
   }
 
   @Test
@@ -135,11 +134,11 @@ class DeliveryServiceTest {
   void messageAlreadyAcknowledgedOrGivenUpIsNotSentAgain() {
     stored(message(MessageStatus.READ, 1, FIRST_ATTEMPT_AT));
     assertThat(service.dispatch(ID))
-        .isEqualTo(new Dispatch(DeliveryReport.DELIVERED, 1, FIRST_ATTEMPT_AT));
+        .isEqualTo(new Dispatch(DeliveryReport.DELIVERED, 1, FIRST_ATTEMPT_AT, CHANNEL));
 
     stored(message(MessageStatus.FAILED, 2, FIRST_ATTEMPT_AT));
     assertThat(service.dispatch(ID))
-        .isEqualTo(new Dispatch(DeliveryReport.FAILED, 2, FIRST_ATTEMPT_AT));
+        .isEqualTo(new Dispatch(DeliveryReport.FAILED, 2, FIRST_ATTEMPT_AT, CHANNEL));
 
     verifyNoInteractions(provider, timeline, instances, transactions);
     verify(messages, never()).lock(anyString());
@@ -153,7 +152,7 @@ class DeliveryServiceTest {
 
     Dispatch dispatch = service.dispatch(ID);
 
-    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.FAILED, 1, FIRST_ATTEMPT_AT));
+    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.FAILED, 1, FIRST_ATTEMPT_AT, CHANNEL));
     InOrder order = inOrder(provider, messages, timeline);
     order.verify(provider).send(any());
     order.verify(messages).lock(ID);
@@ -177,7 +176,7 @@ class DeliveryServiceTest {
 
     Dispatch dispatch = service.dispatch(ID);
 
-    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.DELIVERED, 1, FIRST_ATTEMPT_AT));
+    assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.DELIVERED, 1, FIRST_ATTEMPT_AT, CHANNEL));
     verify(timeline).record(ID, TimelineEvent.PROVIDER_REJECTED, 2, "provider answered 410");
     verify(messages, never()).updateStatus(anyString(), any(), any());
     verify(timeline, never()).record(ID, TimelineEvent.FAILED);
@@ -343,6 +342,7 @@ class DeliveryServiceTest {
         dispatchedAt,
         status.isAcknowledged() ? FIRST_ATTEMPT_AT.plusSeconds(1) : null,
         status == MessageStatus.READ ? FIRST_ATTEMPT_AT.plusSeconds(2) : null,
+        null,
         "room-instance");
   }
 }

@@ -36,6 +36,9 @@ public final class FakeProvider {
     UNAVAILABLE
   }
 
+  /** The channel of every message it answers for (the process tests' configured channel). */
+  public static final String CHANNEL = "testchat";
+
   private final int dispatchTries;
   private final List<String> idempotencyKeys = new ArrayList<>();
   private final Map<String, Integer> accepted = new HashMap<>();
@@ -86,7 +89,8 @@ public final class FakeProvider {
           new Dispatch(
               DeliveryReport.FAILED,
               accepted.getOrDefault(messageId, 0),
-              firstAccepted.get(messageId));
+              firstAccepted.get(messageId),
+              CHANNEL);
       case UNAVAILABLE -> {
         failuresOfNextAttempt.merge(messageId, 1, Integer::sum);
         throw new TransientProviderException("provider answered 503", null, null);
@@ -99,7 +103,7 @@ public final class FakeProvider {
     failuresOfNextAttempt.remove(messageId);
     Instant firstAt =
         firstAccepted.computeIfAbsent(messageId, id -> ClockUtil.getCurrentTime().toInstant());
-    return new Dispatch(report, attempt, firstAt);
+    return new Dispatch(report, attempt, firstAt, CHANNEL);
   }
 
   private boolean retriesExhausted(String messageId) {

@@ -426,6 +426,7 @@ class MessageResendProcessTest {
             attempts > 0 ? FIRST_ATTEMPT_AT : null,
             status.isAcknowledged() ? FIRST_ATTEMPT_AT.plusSeconds(1) : null,
             null,
+            null,
             "room-instance");
     String id = instances.startResend(message, report);
     ProcessInstance resend =
