@@ -111,8 +111,8 @@ public class DeliveryService {
   public void handOver(String messageId) {
     Message message = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
     DeliveryReport report = DeliveryReport.of(message.status());
-    if (report == DeliveryReport.DELIVERED) {
-      return;
+    if (report == DeliveryReport.DELIVERED || message.status() == MessageStatus.UNCONFIRMED) {
+      return; // delivered meanwhile, or its own instance has already given it up
     }
     if (report == DeliveryReport.NONE) {
       timeline.record(

@@ -271,10 +271,16 @@ class RoomQueueTest {
         "select turn_state, report_instance_id from relay_message where message_id = ?", messageId);
   }
 
+  /** The message's room steps as its timeline shows them: the last grant is its row's taken_at. */
   private List<String> events(String messageId) {
     return jdbc.queryForList(
-        "select event from relay_message_event where message_id = ? order by id",
-        String.class,
-        messageId);
+        "select event, at from relay_message_event where message_id = ?"
+            + " union all select 'TURN_GRANTED', taken_at from relay_message"
+            + " where message_id = ? and taken_at is not null order by 2",
+        messageId,
+        messageId)
+        .stream()
+        .map(row -> (String) row.get("EVENT"))
+        .toList();
   }
 }
