@@ -4,6 +4,7 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
 import dev.relay.room.RoomQueue;
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -16,6 +17,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class IntakeService {
+
+  private static final int WAKE_ATTEMPTS = 3;
 
   private final MessageStore messages;
   private final RoomQueue rooms;
@@ -31,11 +34,18 @@ public class IntakeService {
   }
 
   public Intake accept(NewMessage message) {
-    try {
-      return transaction.execute(tx -> acceptNew(message));
-    } catch (DuplicateKeyException known) {
-      // a repeat, or a concurrent twin that won: answer with what is stored
-      return transaction.execute(tx -> repeated(message));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return transaction.execute(tx -> acceptNew(message));
+      } catch (DuplicateKeyException known) {
+        // a repeat, or a concurrent twin that won: answer with what is stored
+        return transaction.execute(tx -> repeated(message));
+      } catch (OptimisticLockingException roomInstanceMoved) {
+        // the idle instance we woke ended at that moment: nothing was stored, decide again
+        if (attempt == WAKE_ATTEMPTS) {
+          throw roomInstanceMoved;
+        }
+      }
     }
   }
 
