@@ -18,10 +18,7 @@ public class MessageViews {
     return MessageView.of(message, timeline.of(message.messageId()));
   }
 
-  /**
-   * A message accepted in this very transaction: its steps so far (accepted, perhaps taken by its
-   * room) are all on its row, so the timeline's rows need no query.
-   */
+  /** A message as intake has just stored it: accepted, with no timeline rows yet. */
   public MessageView ofJustAccepted(Message message) {
     return MessageView.of(message, List.of());
   }

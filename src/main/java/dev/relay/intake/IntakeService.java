@@ -52,9 +52,9 @@ public class IntakeService {
   /** A new message is the common case: storing it is how a repeat is found (its key exists). */
   private Intake acceptNew(NewMessage message) {
     RoomQueue.Ticket ticket = rooms.nextSequence(message.roomId());
-    messages.store(message, ticket.sequence());
+    Message stored = messages.store(message, ticket.sequence());
     rooms.messageQueued(ticket);
-    return new Intake(Intake.Kind.ACCEPTED, stored(message));
+    return new Intake(Intake.Kind.ACCEPTED, stored);
   }
 
   private Intake repeated(NewMessage message) {
