@@ -31,12 +31,13 @@ public abstract class DeliveryIntegrationTest extends RelayIntegrationTest {
   public static final String PATIENT_CHANNEL = "patientchat";
   public static final Duration PATIENT_WAIT = Duration.ofMinutes(1);
   /**
-   * A room moves on 1 s after this channel's dispatch ({@link #ACK_GATE_TIMEOUT}); the second
-   * attempt follows 2 s after the first, the third a minute later: a test acknowledges the second
-   * whenever it is ready.
+   * A room moves on 1 s after this channel's dispatch ({@link #ACK_GATE_TIMEOUT}); the second and
+   * last attempt follows 2 s after the first and waits a minute for its ACK: a test acknowledges
+   * it whenever it is ready.
    */
   public static final String RESEND_CHANNEL = "resendchat";
   public static final List<Duration> RESEND_CHANNEL_DELAYS = List.of(Duration.ofSeconds(2), Duration.ofMinutes(1));
+  public static final int RESEND_CHANNEL_MAX_ATTEMPTS = 2;
 
   public static final String AWAIT_DELIVERY_REPORT = "Task_AwaitDeliveryReport";
   public static final String AWAIT_NEXT_MESSAGE = "Task_AwaitNextMessage";
@@ -45,22 +46,24 @@ public abstract class DeliveryIntegrationTest extends RelayIntegrationTest {
 
   @DynamicPropertySource
   static void channelsOfTheseTests(DynamicPropertyRegistry registry) {
-    channel(registry, PATIENT_CHANNEL, PATIENT_WAIT.toString(), PATIENT_WAIT.toString());
+    channel(registry, PATIENT_CHANNEL, PATIENT_WAIT.toString(), PATIENT_WAIT.toString(), MAX_ATTEMPTS);
     channel(
         registry,
         RESEND_CHANNEL,
         ACK_GATE_TIMEOUT.toString(),
-        String.join(",", RESEND_CHANNEL_DELAYS.stream().map(Duration::toString).toList()));
+        String.join(",", RESEND_CHANNEL_DELAYS.stream().map(Duration::toString).toList()),
+        RESEND_CHANNEL_MAX_ATTEMPTS);
   }
 
-  private static void channel(DynamicPropertyRegistry registry, String name, String gate, String resends) {
+  private static void channel(
+      DynamicPropertyRegistry registry, String name, String gate, String resends, int maxAttempts) {
     String prefix = "relay.channels." + name + ".";
     registry.add(prefix + "base-url", provider::baseUrl);
     registry.add(prefix + "api-token", () -> API_TOKEN);
     registry.add(prefix + "webhook-secret", () -> WEBHOOK_SECRET);
     registry.add(prefix + "ack-gate-timeout", () -> gate);
     registry.add(prefix + "resend-delays", () -> resends);
-    registry.add(prefix + "max-attempts", () -> MAX_ATTEMPTS);
+    registry.add(prefix + "max-attempts", () -> maxAttempts);
   }
 
   /** An intake request for a message on this channel. */
