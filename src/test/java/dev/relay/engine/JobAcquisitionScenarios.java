@@ -1,9 +1,9 @@
 package dev.relay.engine;
 
-import static dev.relay.support.RelayApi.newMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.support.RelayIntegrationTest;
+import dev.relay.support.DeliveryIntegrationTest;
+import dev.relay.support.WebhookClient;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,39 +13,57 @@ import java.util.List;
 import java.util.Set;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * Job acquisition by due date (JobAcquisitionByDueDate, application.yml): every job a delivery
- * creates has a due date, a job without one (from before the setting) gets one at start, and the
- * index that serves acquisition exists. Run on H2 and on
- * PostgreSQL by the subclasses.
+ * Job acquisition by due date (JobAcquisitionByDueDate, application.yml): every job the room and
+ * resend instances create has a due date, a job without one (from before the setting) gets one at
+ * start, and the index that serves acquisition exists. Run on H2 and on PostgreSQL by the
+ * subclasses.
  */
-abstract class JobAcquisitionScenarios extends RelayIntegrationTest {
+abstract class JobAcquisitionScenarios extends DeliveryIntegrationTest {
 
   @Autowired private JobAcquisitionByDueDate plugin;
   @Autowired private ProcessEngine engine;
 
   @Test
-  void aDeliveryWaitingForItsAck_hasOnlyJobsWithDueDates() {
-    String id = newId("due-date");
-    api.send(newMessage(id, newId("room"), "no ACK yet", null));
+  void waitingRoomsAndResends_haveOnlyJobsWithDueDates() {
+    String acked = newId("due-date");
+    String unacked = newId("due-date");
+    String busyRoom = newId("room");
+    String idleRoom = newId("room");
+    api.send(newMessageOn(PATIENT_CHANNEL, acked, busyRoom, "ACK comes later", null));
+    api.send(newMessageOn(RESEND_CHANNEL, unacked, idleRoom, "no ACK before the gate", null));
 
-    eventually().until(() -> timers(id).size() == 2); // the ACK gate and the resend
+    // a room that waits for its message's ACK: the gate is a timer
+    awaitRoomWaitsForReport(busyRoom, acked);
+    assertThat(jobsOf(roomInstance(busyRoom))).singleElement().satisfies(job -> assertThat(job.getDuedate()).isNotNull());
+    assertThat(jobsAt(roomInstance(busyRoom), "Timer_AckGateTimeout")).isEqualTo(1);
 
-    List<Job> jobs = management.createJobQuery().processInstanceId(instance(id).getId()).list();
-    assertThat(jobs).hasSize(2);
-    assertThat(jobs).allSatisfy(job -> assertThat(job.getDuedate()).isNotNull());
+    // a room that waits for its next message, and a message that waits for its next resend
+    awaitResendWaitsForReport(unacked, 2);
+    awaitRoomIdle(idleRoom);
+    assertThat(jobsOf(roomInstance(idleRoom))).singleElement().satisfies(job -> assertThat(job.getDuedate()).isNotNull());
+    assertThat(jobsAt(roomInstance(idleRoom), "Timer_RoomIdle")).isEqualTo(1);
+    assertThat(jobsOf(resendInstance(unacked))).singleElement().satisfies(job -> assertThat(job.getDuedate()).isNotNull());
+    assertThat(jobsAt(resendInstance(unacked), "Timer_ResendDue")).isEqualTo(1);
+
+    assertThat(webhookOf(PATIENT_CHANNEL).send(WebhookClient.delivered(acked))).isEqualTo(200);
+    assertThat(webhookOf(RESEND_CHANNEL).send(WebhookClient.delivered(unacked))).isEqualTo(200);
   }
 
   @Test
   void aJobWithoutDueDate_getsOneAtStart_soThatAcquisitionFindsIt() {
     String id = newId("no-due-date");
-    api.send(newMessage(id, newId("room"), "no ACK yet", null));
-    // dispatched: the ACK gate (1 s) and the resend (3 s) are waiting
-    eventually().until(() -> timers(id).size() == 2);
-    Job timer = timers(id).get(0); // the resend, seconds away: not acquired yet
+    String room = newId("room");
+    api.send(newMessageOn(PATIENT_CHANNEL, id, room, "ACKed at once", null));
+    awaitRoomWaitsForReport(room, id);
+    assertThat(webhookOf(PATIENT_CHANNEL).send(WebhookClient.delivered(id))).isEqualTo(200);
+    // the room waits for its next message: its idle timer is many seconds away, not acquired yet
+    awaitRoomIdle(room);
+    Job timer = single(jobsOf(roomInstance(room)));
     management.suspendJobById(timer.getId()); // out of the job executor's reach meanwhile
     jdbc.update("update act_ru_job set duedate_ = null where id_ = ?", timer.getId());
 
@@ -54,6 +72,11 @@ abstract class JobAcquisitionScenarios extends RelayIntegrationTest {
     Job dated = management.createJobQuery().jobId(timer.getId()).singleResult();
     assertThat(dated.getDuedate()).isNotNull().isBeforeOrEqualTo(new Date());
     management.activateJobById(timer.getId());
+    // due now, it is acquired and runs: the idle room's instance ends
+    patiently().until(() -> roomInstance(room) == null);
+    assertThat(history.createHistoricProcessInstanceQuery()
+            .processInstanceId(timer.getProcessInstanceId()).singleResult().getEndActivityId())
+        .isEqualTo("EndEvent_RoomIdle");
   }
 
   @Test
@@ -61,9 +84,8 @@ abstract class JobAcquisitionScenarios extends RelayIntegrationTest {
     assertThat(indexesOf("act_ru_job")).contains(JobAcquisitionByDueDate.INDEX);
   }
 
-  private List<Job> timers(String messageId) {
-    return management.createJobQuery().processInstanceId(instance(messageId).getId()).timers()
-        .orderByJobDuedate().desc().list();
+  private List<Job> jobsOf(ProcessInstance instance) {
+    return management.createJobQuery().processInstanceId(instance.getId()).list();
   }
 
   private Set<String> indexesOf(String table) throws SQLException {

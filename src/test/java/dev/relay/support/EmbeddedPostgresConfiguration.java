@@ -11,7 +11,8 @@ import org.springframework.context.annotation.Profile;
 
 /**
  * Profile "postgres": a real PostgreSQL from Maven artifacts (zonky), one per Spring context. A
- * Spring bean, so Spring closes it in order (zonky's own shutdown hook races Spring's).
+ * Spring bean, so Spring closes it in order, after the engine; zonky's own shutdown hook is off,
+ * as it would stop the database under the closing engine (which then waits 30 s for a connection).
  */
 @TestConfiguration(proxyBeanMethods = false)
 @Profile("postgres")
@@ -19,7 +20,7 @@ public class EmbeddedPostgresConfiguration {
 
   @Bean(destroyMethod = "close")
   EmbeddedPostgres embeddedPostgres() throws IOException {
-    return EmbeddedPostgres.builder().start();
+    return EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
   }
 
   @Bean

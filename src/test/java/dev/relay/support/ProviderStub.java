@@ -79,6 +79,14 @@ public final class ProviderStub {
   }
 
   /**
+   * The provider has recovered: every later attempt of this message is accepted again, whatever
+   * {@link #answer} said before (the newest stub of a priority wins).
+   */
+  public void acceptFromNowOn(String messageId) {
+    answer(messageId, accepted());
+  }
+
+  /**
    * For messages whose id starts with the prefix, the provider sends the signed {@code delivered}
    * callback to Relay from inside its handler of the dispatch, and only then answers it: the ACK
    * overtakes the dispatch's own answer and its transaction.

@@ -45,16 +45,16 @@ class WebhookControllerTest {
       ]}""";
 
   @Autowired MockMvc mvc;
-  @MockitoBean StatusIntake intake;
+  @MockitoBean StatusReceiver receiver;
 
   @Test
   void validSignature_200_eachStatusHandedOnInOrder() throws Exception {
-    when(intake.receive(any())).thenReturn(Outcome.APPLIED);
+    when(receiver.receive(any())).thenReturn(Outcome.APPLIED);
 
     post(CHANNEL, THREE_STATUSES, sign(THREE_STATUSES)).andExpect(status().isOk());
 
     ArgumentCaptor<ProviderStatus> handedOn = ArgumentCaptor.forClass(ProviderStatus.class);
-    verify(intake, times(3)).receive(handedOn.capture());
+    verify(receiver, times(3)).receive(handedOn.capture());
     assertThat(handedOn.getAllValues())
         .containsExactly(
             new ProviderStatus(CHANNEL, "wamid.1", "m-1", Kind.SENT, Instant.parse("2025-01-02T03:04:05Z")),
@@ -64,27 +64,27 @@ class WebhookControllerTest {
 
   @Test
   void unknownOrDuplicateStatus_stillAnswered200() throws Exception {
-    when(intake.receive(any())).thenReturn(Outcome.UNKNOWN);
+    when(receiver.receive(any())).thenReturn(Outcome.UNKNOWN);
     String body = "{\"statuses\": [{\"id\": \"wamid.nobody\", \"status\": \"delivered\"}]}";
 
     post(CHANNEL, body, sign(body)).andExpect(status().isOk());
 
-    verify(intake).receive(new ProviderStatus(CHANNEL, "wamid.nobody", null, Kind.DELIVERED, null));
+    verify(receiver).receive(new ProviderStatus(CHANNEL, "wamid.nobody", null, Kind.DELIVERED, null));
   }
 
   @Test
   void signatureIsCheckedOverTheExactRawBytes() throws Exception {
-    when(intake.receive(any())).thenReturn(Outcome.APPLIED);
+    when(receiver.receive(any())).thenReturn(Outcome.APPLIED);
     String compact = "{\"statuses\":[{\"reference\":\"m-1\",\"status\":\"delivered\"}]}";
     String spaced = "{ \"statuses\" : [ { \"reference\" : \"m-1\", \"status\" : \"delivered\" } ] }\n";
 
     // the same JSON with other whitespace is other bytes: the compact body's signature fails
     post(CHANNEL, spaced, sign(compact)).andExpect(status().isUnauthorized());
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
 
     // signed over its own bytes, whitespace and all, it passes
     post(CHANNEL, spaced, sign(spaced)).andExpect(status().isOk());
-    verify(intake).receive(new ProviderStatus(CHANNEL, null, "m-1", Kind.DELIVERED, null));
+    verify(receiver).receive(new ProviderStatus(CHANNEL, null, "m-1", Kind.DELIVERED, null));
   }
 
   @ParameterizedTest(name = "signature \"{0}\"")
@@ -103,14 +103,14 @@ class WebhookControllerTest {
 
     post(CHANNEL, THREE_STATUSES, header).andExpect(status().isUnauthorized());
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   @Test
   void missingSignature_401_nothingHandedOn() throws Exception {
     post(CHANNEL, THREE_STATUSES, null).andExpect(status().isUnauthorized());
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   @Test
@@ -119,7 +119,7 @@ class WebhookControllerTest {
 
     post(CHANNEL, THREE_STATUSES, sign(other)).andExpect(status().isUnauthorized());
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   @Test
@@ -128,7 +128,7 @@ class WebhookControllerTest {
         .andExpect(status().isNotFound())
         .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   @ParameterizedTest(name = "body [{0}]")
@@ -154,7 +154,7 @@ class WebhookControllerTest {
         .andExpect(jsonPath("$.status").value(400))
         .andExpect(jsonPath("$.errors[0].field").isNotEmpty());
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   @Test
@@ -167,7 +167,7 @@ class WebhookControllerTest {
         .andExpect(status().isBadRequest())
         .andExpect(jsonPath("$.errors[0].field").value("statuses[].reference"));
 
-    verifyNoInteractions(intake);
+    verifyNoInteractions(receiver);
   }
 
   private ResultActions post(String channel, String body, String signature) throws Exception {
