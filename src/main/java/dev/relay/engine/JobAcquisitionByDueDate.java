@@ -12,8 +12,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Makes acquiring jobs by due date (application.yml: every job gets a due date, acquisition
- * orders by it) fast and safe. Every open delivery keeps timers for hours or days (ACK gate,
- * resend, read wait), so the job table holds far more future timers than due jobs; without an
+ * orders by it) fast and safe. Open rooms and resends keep timers for hours or days (ACK gate,
+ * resend, idle wait), so the job table holds far more future timers than due jobs; without an
  * index on the due date each acquisition reads them all. And an acquisition that relies on due
  * dates no longer looks at jobs without one: jobs created before the setting was on (an upgraded
  * database) get theirs here, or they would never run.

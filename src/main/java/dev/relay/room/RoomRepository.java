@@ -134,12 +134,6 @@ class RoomRepository {
         roomId);
   }
 
-  void clearInstance(String roomId) {
-    jdbc.update(
-        "update relay_room set instance_id = null, turn_holder = null, idle = false where room_id = ?",
-        roomId);
-  }
-
   Optional<RoomView> view(String roomId) {
     return jdbc
         .query(
