@@ -14,7 +14,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.ProviderStatus.Kind;
-import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.support.TestChannels;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -49,7 +48,6 @@ class WebhookControllerTest {
 
   @Test
   void validSignature_200_eachStatusHandedOnInOrder() throws Exception {
-    when(receiver.receive(any())).thenReturn(Outcome.APPLIED);
 
     post(CHANNEL, THREE_STATUSES, sign(THREE_STATUSES)).andExpect(status().isOk());
 
@@ -64,7 +62,6 @@ class WebhookControllerTest {
 
   @Test
   void unknownOrDuplicateStatus_stillAnswered200() throws Exception {
-    when(receiver.receive(any())).thenReturn(Outcome.UNKNOWN);
     String body = "{\"statuses\": [{\"id\": \"wamid.nobody\", \"status\": \"delivered\"}]}";
 
     post(CHANNEL, body, sign(body)).andExpect(status().isOk());
@@ -74,7 +71,6 @@ class WebhookControllerTest {
 
   @Test
   void signatureIsCheckedOverTheExactRawBytes() throws Exception {
-    when(receiver.receive(any())).thenReturn(Outcome.APPLIED);
     String compact = "{\"statuses\":[{\"reference\":\"m-1\",\"status\":\"delivered\"}]}";
     String spaced = "{ \"statuses\" : [ { \"reference\" : \"m-1\", \"status\" : \"delivered\" } ] }\n";
 
