@@ -2,7 +2,6 @@ package dev.relay.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relay.webhook.WebhookSignature;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,6 +85,7 @@ final class CallbackSender implements AutoCloseable {
    * callback), and the rest in the background.
    *
    * @param webhooks where to send; not empty
+   * @param secret the channel's webhook secret, the key of the callbacks' signature
    * @param accepted the accepted request the callbacks report on
    */
   void send(List<URI> webhooks, String secret, InboxEntry accepted, List<PlannedCallback> plan) {
@@ -190,7 +190,7 @@ final class CallbackSender implements AutoCloseable {
           HttpRequest.newBuilder(webhook)
               .timeout(timeout)
               .header("Content-Type", "application/json")
-              .header(WebhookSignature.HEADER, WebhookSignature.sign(body, secret))
+              .header(CallbackSignature.HEADER, CallbackSignature.sign(body, secret))
               .POST(HttpRequest.BodyPublishers.ofByteArray(body))
               .build();
       try {

@@ -76,7 +76,7 @@ final class ProviderSimulator {
       if (webhooks.isEmpty()) {
         plan.forEach(c -> stats.callbackFailed());
       } else {
-        sender.send(webhooks, s.webhookSecret(), entry, plan);
+        sender.send(webhooks, s.secretOf(channel), entry, plan);
       }
     }
     return new Accepted(entry.providerMessageId());

@@ -49,6 +49,7 @@ import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 class SimulatorControllerTest {
 
   private static final String SECRET = "test-secret";
+  private static final String SMS_SECRET = "sms-test-secret";
   private static final String TO = "+15550100";
   private static final String WEBHOOK = "/webhooks/whatsapp";
   private static final Duration CALLBACK_DELAY = Duration.ofMillis(20);
@@ -81,7 +82,7 @@ class SimulatorControllerTest {
     behaviour =
         new SimulatorBehaviour(
             new SimulatorBehaviour.Settings(wireMock.baseUrl() + "/webhooks/{channel}", SECRET,
-                CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
+                Map.of("sms", SMS_SECRET), CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
     stats = new SimulatorStats();
     SimulatorInbox inbox = new SimulatorInbox();
     BenchRecorder bench = new BenchRecorder(inbox);
@@ -263,6 +264,23 @@ class SimulatorControllerTest {
           .isBefore(Instant.now().plusSeconds(1));
     }
     await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(2));
+  }
+
+  @Test
+  void channelWithASecretOfItsOwn_signsWithIt_theOthersWithTheDefault() throws Exception {
+    acceptedId(mvc.perform(request("sms", "m-1", body("m-1", "hi"))));
+    acceptedId(send("m-2", "m-2", "hi"));
+
+    await().until(() -> wireMock.findAll(postRequestedFor(urlPathMatching("/webhooks/.*"))).size()
+        >= 4);
+    assertThat(wireMock.findAll(postRequestedFor(urlEqualTo("/webhooks/sms"))))
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(WebhookSignature.matches(c.getBody(), SMS_SECRET,
+            c.getHeader(WebhookSignature.HEADER))).isTrue());
+    assertThat(wireMock.findAll(postRequestedFor(urlEqualTo(WEBHOOK))))
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(WebhookSignature.matches(c.getBody(), SECRET,
+            c.getHeader(WebhookSignature.HEADER))).isTrue());
   }
 
   @Test
