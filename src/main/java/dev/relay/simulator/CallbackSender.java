@@ -49,7 +49,7 @@ final class CallbackSender implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
   private final SimulatorStats stats;
-  private final BenchRecorder recorder;
+  private final SimulatorListeners listeners;
   private final Clock clock;
   private final int maxAttempts;
   private final Duration firstBackoff;
@@ -62,13 +62,13 @@ final class CallbackSender implements AutoCloseable {
    * @param maxAttempts attempts per callback, including the first
    * @param firstBackoff wait before the second attempt; doubled for each further one
    */
-  CallbackSender(SimulatorStats stats, BenchRecorder recorder, Clock clock, int maxAttempts,
+  CallbackSender(SimulatorStats stats, SimulatorListeners listeners, Clock clock, int maxAttempts,
       Duration firstBackoff, int threads) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1");
     }
     this.stats = stats;
-    this.recorder = recorder;
+    this.listeners = listeners;
     this.clock = clock;
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
@@ -163,7 +163,7 @@ final class CallbackSender implements AutoCloseable {
       if (ok) {
         stats.callbackSent();
         if (head.status().isAck()) {
-          recorder.acknowledged(accepted, sentAt, answeredAt);
+          listeners.acknowledged(accepted, sentAt, answeredAt);
         }
       } else {
         stats.callbackFailed();
