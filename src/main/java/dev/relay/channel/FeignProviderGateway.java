@@ -97,7 +97,7 @@ class FeignProviderGateway implements ProviderGateway {
       if (status == 429 || status >= 500) {
         return new TransientProviderException(detail, retryAfter(response.headers()), null);
       }
-      return new ProviderRejectedException(status, detail);
+      return new ProviderRejectedException(detail);
     }
 
     private static String body(Response response) {
