@@ -1,6 +1,6 @@
 package dev.relay.delivery;
 
-import static dev.relay.timeline.Timeline.utc;
+import static dev.relay.jdbc.Timestamps.utc;
 
 import java.time.Instant;
 import org.springframework.jdbc.core.JdbcTemplate;

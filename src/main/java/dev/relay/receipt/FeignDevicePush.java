@@ -1,42 +1,26 @@
 package dev.relay.receipt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import feign.Feign;
-import feign.FeignException;
-import feign.Request;
-import feign.RetryableException;
-import feign.Retryer;
+import dev.relay.http.RemoteCallException;
+import dev.relay.http.RemoteCalls;
 import feign.Target;
-import feign.http2client.Http2Client;
-import feign.jackson.JacksonEncoder;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
- * One Feign client for all devices (each call names its device's URL). Feign never retries by
- * itself: retries belong to the engine's jobs, visible in Cockpit and surviving a node's death.
+ * One Feign client for all devices (each call names its device's URL), set up and sorted as
+ * {@link RemoteCalls} does for every service Relay calls: the engine's jobs retry, Feign never
+ * does.
  */
 @Component
 class FeignDevicePush implements DevicePush {
 
+  private final RemoteCalls devices;
   private final DevicePushApi api;
 
   FeignDevicePush(RelayReceiptsProperties properties, ObjectMapper objectMapper) {
-    Duration timeout = properties.pushTimeout();
-    HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
-    this.api =
-        Feign.builder()
-            .client(new Http2Client(http))
-            .encoder(new JacksonEncoder(objectMapper))
-            .options(
-                new Request.Options(
-                    timeout.toMillis(), TimeUnit.MILLISECONDS, timeout.toMillis(), TimeUnit.MILLISECONDS, false))
-            .retryer(Retryer.NEVER_RETRY)
-            .target(Target.EmptyTarget.create(DevicePushApi.class));
+    this.devices = new RemoteCalls("device", properties.pushTimeout(), objectMapper);
+    this.api = devices.feign().target(Target.EmptyTarget.create(DevicePushApi.class));
   }
 
   @Override
@@ -54,24 +38,14 @@ class FeignDevicePush implements DevicePush {
     call(() -> api.syncFailed(URI.create(originPushUrl), notice));
   }
 
-  private static void call(Runnable request) {
+  private void call(Runnable request) {
     try {
-      request.run();
-    } catch (RetryableException e) {
-      // timeouts, connection refused, and 503 answers with Retry-After all land here
-      throw new TransientPushException(describe(e), e);
-    } catch (FeignException e) {
-      int status = e.status();
-      if (status == 429 || status >= 500 || status < 0) {
-        throw new TransientPushException(describe(e), e);
+      devices.run(request);
+    } catch (RemoteCallException failed) {
+      if (failed.isTransient()) {
+        throw new TransientPushException(failed.getMessage(), failed);
       }
-      throw new PushRejectedException(describe(e));
+      throw new PushRejectedException(failed.getMessage());
     }
-  }
-
-  private static String describe(FeignException e) {
-    return e.status() > 0
-        ? "device answered " + e.status() + ": " + e.contentUTF8()
-        : "device unreachable: " + e.getMessage();
   }
 }

@@ -1,11 +1,9 @@
 package dev.relay.receipt;
 
-import static dev.relay.receipt.ReadReceiptRequests.ID;
-import static dev.relay.receipt.ReadReceiptRequests.ID_MESSAGE;
-
 import dev.relay.web.BadRequestException;
 import dev.relay.web.FieldError;
 import dev.relay.web.NotFoundException;
+import dev.relay.web.ResourceId;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.Arrays;
@@ -75,8 +73,8 @@ class ReadReceiptController {
   private static void requireIds(Map.Entry<String, String>... ids) {
     List<FieldError> errors =
         Arrays.stream(ids)
-            .filter(id -> !id.getValue().matches(ID))
-            .map(id -> new FieldError(id.getKey(), ID_MESSAGE))
+            .filter(id -> !ResourceId.Validator.isId(id.getValue()))
+            .map(id -> new FieldError(id.getKey(), ResourceId.MESSAGE))
             .toList();
     if (!errors.isEmpty()) {
       throw new BadRequestException(errors);

@@ -1,6 +1,6 @@
 package dev.relay.receipt;
 
-import static dev.relay.timeline.Timeline.utc;
+import static dev.relay.jdbc.Timestamps.utc;
 
 import dev.relay.receipt.ReadSync.PointerState;
 import java.sql.ResultSet;

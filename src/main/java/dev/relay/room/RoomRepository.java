@@ -1,6 +1,6 @@
 package dev.relay.room;
 
-import static dev.relay.timeline.Timeline.utc;
+import static dev.relay.jdbc.Timestamps.utc;
 
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;

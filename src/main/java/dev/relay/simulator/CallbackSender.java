@@ -2,7 +2,6 @@ package dev.relay.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relay.webhook.WebhookSignature;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +49,7 @@ final class CallbackSender implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
   private final SimulatorStats stats;
-  private final BenchRecorder recorder;
+  private final SimulatorListeners listeners;
   private final Clock clock;
   private final int maxAttempts;
   private final Duration firstBackoff;
@@ -63,13 +62,13 @@ final class CallbackSender implements AutoCloseable {
    * @param maxAttempts attempts per callback, including the first
    * @param firstBackoff wait before the second attempt; doubled for each further one
    */
-  CallbackSender(SimulatorStats stats, BenchRecorder recorder, Clock clock, int maxAttempts,
+  CallbackSender(SimulatorStats stats, SimulatorListeners listeners, Clock clock, int maxAttempts,
       Duration firstBackoff, int threads) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1");
     }
     this.stats = stats;
-    this.recorder = recorder;
+    this.listeners = listeners;
     this.clock = clock;
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
@@ -86,6 +85,7 @@ final class CallbackSender implements AutoCloseable {
    * callback), and the rest in the background.
    *
    * @param webhooks where to send; not empty
+   * @param secret the channel's webhook secret, the key of the callbacks' signature
    * @param accepted the accepted request the callbacks report on
    */
   void send(List<URI> webhooks, String secret, InboxEntry accepted, List<PlannedCallback> plan) {
@@ -163,7 +163,7 @@ final class CallbackSender implements AutoCloseable {
       if (ok) {
         stats.callbackSent();
         if (head.status().isAck()) {
-          recorder.acknowledged(accepted, sentAt, answeredAt);
+          listeners.acknowledged(accepted, sentAt, answeredAt);
         }
       } else {
         stats.callbackFailed();
@@ -190,7 +190,7 @@ final class CallbackSender implements AutoCloseable {
           HttpRequest.newBuilder(webhook)
               .timeout(timeout)
               .header("Content-Type", "application/json")
-              .header(WebhookSignature.HEADER, WebhookSignature.sign(body, secret))
+              .header(CallbackSignature.HEADER, CallbackSignature.sign(body, secret))
               .POST(HttpRequest.BodyPublishers.ofByteArray(body))
               .build();
       try {

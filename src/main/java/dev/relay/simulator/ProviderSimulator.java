@@ -32,18 +32,18 @@ final class ProviderSimulator {
   private final SimulatorBehaviour behaviour;
   private final SimulatorInbox inbox;
   private final SimulatorStats stats;
-  private final BenchRecorder recorder;
+  private final SimulatorListeners listeners;
   private final CallbackPlanner planner;
   private final CallbackSender sender;
   private final Clock clock;
   private volatile int localPort = -1;
 
   ProviderSimulator(SimulatorBehaviour behaviour, SimulatorInbox inbox, SimulatorStats stats,
-      BenchRecorder recorder, CallbackPlanner planner, CallbackSender sender, Clock clock) {
+      SimulatorListeners listeners, CallbackPlanner planner, CallbackSender sender, Clock clock) {
     this.behaviour = behaviour;
     this.inbox = inbox;
     this.stats = stats;
-    this.recorder = recorder;
+    this.listeners = listeners;
     this.planner = planner;
     this.sender = sender;
     this.clock = clock;
@@ -66,7 +66,7 @@ final class ProviderSimulator {
     }
     InboxEntry entry = inbox.accept(channel, idempotencyKey, to, body, reference, clock.instant());
     stats.accepted();
-    recorder.accepted(entry);
+    listeners.accepted(to, entry);
     // every acceptance, resends included, gets its callbacks again, as real providers do
     List<PlannedCallback> plan = s.dropsCallbacksTo(to) ? List.of() : planner.plan(s, random);
     if (plan.isEmpty()) {
@@ -76,7 +76,7 @@ final class ProviderSimulator {
       if (webhooks.isEmpty()) {
         plan.forEach(c -> stats.callbackFailed());
       } else {
-        sender.send(webhooks, s.webhookSecret(), entry, plan);
+        sender.send(webhooks, s.secretOf(channel), entry, plan);
       }
     }
     return new Accepted(entry.providerMessageId());

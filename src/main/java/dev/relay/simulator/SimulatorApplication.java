@@ -11,9 +11,10 @@ import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 /**
- * The provider simulator as a process of its own, as the benchmark runs it: the simulator's beans,
- * Spring MVC and {@code /actuator/health}; no process engine, no database, none of Relay's beans.
- * Configured with {@code --server.port=...} and {@code --relay.simulator.*=...} arguments.
+ * The provider simulator as a process of its own: the simulator's beans, Spring MVC and {@code
+ * /actuator/health}; no process engine, no database, none of Relay's beans. Configured with {@code
+ * --server.port=...} and {@code --relay.simulator.*=...} arguments. The benchmark runs it with
+ * its own figures added ({@code dev.relay.bench.BenchSimulator}, in the test sources).
  *
  * <p>Deliberately not a {@code @Configuration}: Relay's component scan would pick it up, and Spring
  * Boot applies the exclusions of every {@code @EnableAutoConfiguration} it meets to the whole
@@ -34,7 +35,8 @@ public class SimulatorApplication {
     application().run(args);
   }
 
-  static SpringApplication application() {
+  /** The application {@code main} runs; tools add sources of their own to it before it runs. */
+  public static SpringApplication application() {
     SpringApplication application = new SpringApplication(SimulatorApplication.class);
     application.setDefaultProperties(
         Map.of(

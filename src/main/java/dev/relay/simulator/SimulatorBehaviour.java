@@ -69,11 +69,13 @@ public final class SimulatorBehaviour {
 
   /**
    * One immutable set of settings; see {@link SimulatorProperties} for what each one does. The
-   * secret is left out of the JSON view: it is write-only.
+   * secrets are left out of the JSON view: {@code webhookSecret} is write-only, the per-channel
+   * {@code webhookSecrets} come from the properties alone.
    */
   public record Settings(
       String callbackUrl,
       @JsonIgnore String webhookSecret,
+      @JsonIgnore Map<String, String> webhookSecrets,
       @JsonFormat(shape = JsonFormat.Shape.STRING) Duration callbackDelay,
       @JsonFormat(shape = JsonFormat.Shape.STRING) Duration callbackJitter,
       @JsonFormat(shape = JsonFormat.Shape.STRING) Duration readDelay,
@@ -90,6 +92,8 @@ public final class SimulatorBehaviour {
     public Settings {
       requireText("callbackUrl", callbackUrl);
       requireText("webhookSecret", webhookSecret);
+      webhookSecrets = webhookSecrets == null ? Map.of() : Map.copyOf(webhookSecrets);
+      webhookSecrets.forEach((channel, secret) -> requireText("webhookSecrets." + channel, secret));
       requireNonNegative("callbackDelay", callbackDelay);
       requireNonNegative("callbackJitter", callbackJitter);
       requireNonNegative("readDelay", readDelay);
@@ -109,6 +113,7 @@ public final class SimulatorBehaviour {
       return new Settings(
           p.callbackUrl(),
           p.webhookSecret(),
+          p.webhookSecrets(),
           p.callbackDelay(),
           p.callbackJitter(),
           p.readDelay(),
@@ -121,6 +126,11 @@ public final class SimulatorBehaviour {
           p.tooManyRequestsRate(),
           p.retryAfterSeconds(),
           p.dropRecipientPrefix());
+    }
+
+    /** The key of the channel's callback signatures: its own secret, else {@code webhookSecret}. */
+    String secretOf(String channel) {
+      return webhookSecrets.getOrDefault(channel, webhookSecret);
     }
 
     /** Whether messages to this recipient never get a callback ({@code dropRecipientPrefix}). */
@@ -140,6 +150,7 @@ public final class SimulatorBehaviour {
       return new Settings(
           text(changes, "callbackUrl", callbackUrl),
           text(changes, "webhookSecret", webhookSecret),
+          webhookSecrets,
           duration(changes, "callbackDelay", callbackDelay),
           duration(changes, "callbackJitter", callbackJitter),
           duration(changes, "readDelay", readDelay),

@@ -2,6 +2,7 @@ package dev.relay.simulator;
 
 import java.time.Clock;
 import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.context.WebServerInitializedEvent;
@@ -41,21 +42,21 @@ class SimulatorConfiguration {
   }
 
   @Bean
-  BenchRecorder simulatorBenchRecorder(SimulatorInbox inbox) {
-    return new BenchRecorder(inbox);
+  SimulatorListeners simulatorListeners(ObjectProvider<SimulatorListener> listeners) {
+    return new SimulatorListeners(listeners.orderedStream().toList());
   }
 
   @Bean(destroyMethod = "close")
-  CallbackSender simulatorCallbackSender(SimulatorStats stats, BenchRecorder recorder) {
-    return new CallbackSender(stats, recorder, Clock.systemUTC(), CALLBACK_ATTEMPTS,
+  CallbackSender simulatorCallbackSender(SimulatorStats stats, SimulatorListeners listeners) {
+    return new CallbackSender(stats, listeners, Clock.systemUTC(), CALLBACK_ATTEMPTS,
         CALLBACK_FIRST_BACKOFF, CALLBACK_THREADS);
   }
 
   @Bean
   ProviderSimulator providerSimulator(SimulatorBehaviour behaviour, SimulatorInbox inbox,
-      SimulatorStats stats, BenchRecorder recorder, CallbackSender sender) {
+      SimulatorStats stats, SimulatorListeners listeners, CallbackSender sender) {
     return new ProviderSimulator(
-        behaviour, inbox, stats, recorder, new CallbackPlanner(), sender, Clock.systemUTC());
+        behaviour, inbox, stats, listeners, new CallbackPlanner(), sender, Clock.systemUTC());
   }
 
   /** Learns the main web server's port for a {@code {port}} in the callback URL. */

@@ -17,7 +17,6 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -35,15 +34,15 @@ class SimulatorController {
   private final SimulatorBehaviour behaviour;
   private final SimulatorInbox inbox;
   private final SimulatorStats stats;
-  private final BenchRecorder bench;
+  private final SimulatorListeners listeners;
 
   SimulatorController(ProviderSimulator simulator, SimulatorBehaviour behaviour,
-      SimulatorInbox inbox, SimulatorStats stats, BenchRecorder bench) {
+      SimulatorInbox inbox, SimulatorStats stats, SimulatorListeners listeners) {
     this.simulator = simulator;
     this.behaviour = behaviour;
     this.inbox = inbox;
     this.stats = stats;
-    this.bench = bench;
+    this.listeners = listeners;
   }
 
   record MessageRequest(String to, String body, String reference) {}
@@ -89,26 +88,13 @@ class SimulatorController {
   @DeleteMapping("/inbox")
   public ResponseEntity<Void> clearInbox() {
     inbox.clear();
-    bench.clear();
+    listeners.inboxCleared();
     return ResponseEntity.noContent().build();
   }
 
   @GetMapping("/stats")
   public SimulatorStats.Snapshot stats() {
     return stats.snapshot();
-  }
-
-  /** The benchmark's sampler: counts since the previous call, which starts the next interval. */
-  @GetMapping("/bench/interval")
-  public BenchRecorder.Interval benchInterval() {
-    return bench.interval();
-  }
-
-  /** The benchmark's check: each recipient's first attempts in arrival order, with ACK times. */
-  @GetMapping("/bench/first-attempts")
-  public Map<String, List<BenchRecorder.FirstAttempt>> benchFirstAttempts(
-      @RequestParam(defaultValue = "") String recipientPrefix) {
-    return bench.firstAttempts(recipientPrefix);
   }
 
   @GetMapping("/behaviour")

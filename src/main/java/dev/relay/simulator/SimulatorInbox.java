@@ -3,9 +3,7 @@ package dev.relay.simulator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -58,24 +56,6 @@ public final class SimulatorInbox {
     synchronized (entries) { // the lock of Collections.synchronizedList, as its contract asks
       return List.copyOf(entries);
     }
-  }
-
-  /**
-   * Each recipient's first attempts (one per Idempotency-Key), in arrival order: the order the
-   * recipient saw the messages in, whatever was resent later.
-   *
-   * @param recipientPrefix only recipients whose address starts with this; all when empty
-   */
-  Map<String, List<InboxEntry>> firstAttempts(String recipientPrefix) {
-    Map<String, List<InboxEntry>> firstAttempts = new HashMap<>();
-    byRecipient.forEach((to, entries) -> {
-      if (to.startsWith(recipientPrefix)) {
-        synchronized (entries) {
-          firstAttempts.put(to, entries.stream().filter(e -> e.attempt() == 1).toList());
-        }
-      }
-    });
-    return firstAttempts;
   }
 
   /** Forgets every inbox and every Idempotency-Key. */

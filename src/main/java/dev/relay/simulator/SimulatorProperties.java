@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -22,7 +23,10 @@ import org.springframework.validation.annotation.Validated;
  *     {@code {port}} by the port this application's web server listens on (handy with random ports).
  *     Several URLs separated by commas (one per Relay node): each callback attempt goes to one of
  *     them at random, as behind a load balancer
- * @param webhookSecret HMAC key of the {@code X-Relay-Signature} header of callbacks
+ * @param webhookSecret HMAC key of the {@code X-Relay-Signature} header of callbacks, for every
+ *     channel that {@code webhookSecrets} does not name
+ * @param webhookSecrets the HMAC key per channel ({@code relay.simulator.webhook-secrets.<channel>}),
+ *     as Relay's {@code relay.channels.<channel>.webhook-secret}
  * @param callbackDelay wait before each asynchronous callback of a message
  * @param callbackJitter uniformly random extra wait added to {@code callbackDelay}
  * @param readDelay wait between {@code delivered} and {@code read}
@@ -43,6 +47,7 @@ public record SimulatorProperties(
     @DefaultValue("false") boolean enabled,
     @DefaultValue("http://localhost:8080/webhooks/{channel}") @NotBlank String callbackUrl,
     @DefaultValue("demo-webhook-secret") @NotBlank String webhookSecret,
+    Map<String, @NotBlank String> webhookSecrets,
     @DefaultValue("200ms") @NotNull Duration callbackDelay,
     @DefaultValue("100ms") @NotNull Duration callbackJitter,
     @DefaultValue("1s") @NotNull Duration readDelay,
@@ -54,4 +59,9 @@ public record SimulatorProperties(
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double serverErrorRate,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double tooManyRequestsRate,
     @DefaultValue("1") @PositiveOrZero int retryAfterSeconds,
-    String dropRecipientPrefix) {}
+    String dropRecipientPrefix) {
+
+  public SimulatorProperties {
+    webhookSecrets = webhookSecrets == null ? Map.of() : Map.copyOf(webhookSecrets);
+  }
+}

@@ -1,10 +1,11 @@
 package dev.relay.timeline;
 
+import static dev.relay.jdbc.Timestamps.utc;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -63,10 +64,6 @@ public class Timeline {
         rs.getString("event"),
         attempt,
         rs.getString("detail"));
-  }
-
-  public static OffsetDateTime utc(Instant instant) {
-    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
   }
 
   private static String truncate(String detail) {

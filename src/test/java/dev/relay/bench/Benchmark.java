@@ -7,7 +7,6 @@ import dev.relay.RelayApplication;
 import dev.relay.bench.Accounting.FirstAttempt;
 import dev.relay.bench.Result.ProcessFigures;
 import dev.relay.bench.Sampler.Sample;
-import dev.relay.simulator.SimulatorApplication;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -119,13 +118,13 @@ public final class Benchmark {
     }
     log("starting the simulator on port " + simulatorPort);
     ChildJvm simulator = own(ChildJvm.start("simulator", simulatorPort, options.heap(), List.of(),
-        SimulatorApplication.class.getName(), simulatorArguments(nodePorts), options.out()));
+        BenchSimulator.class.getName(), true, simulatorArguments(nodePorts), options.out()));
     simulator.awaitHealthy(http, START_TIMEOUT);
     List<ChildJvm> nodes = new ArrayList<>();
     for (int n = 0; n < options.nodes(); n++) { // one after the other: the first creates the schema
       log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
       ChildJvm node = own(ChildJvm.start("relay-" + (n + 1), nodePorts.get(n), options.heap(),
-          options.relayJvmArgs(), RelayApplication.class.getName(),
+          options.relayJvmArgs(), RelayApplication.class.getName(), false,
           relayArguments(db, simulatorPort), options.out()));
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);

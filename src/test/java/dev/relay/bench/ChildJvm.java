@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A Relay node or the simulator in a JVM of its own, on the harness's class path minus the test
- * classes (so that nothing of the tests is scanned into it), with its output in a log file.
+ * A Relay node or the simulator in a JVM of its own, on the harness's class path, with its output
+ * in a log file. A Relay node gets it minus the test classes, so that nothing of the tests is
+ * scanned into it; the simulator needs them for the benchmark's figures ({@link BenchSimulator}).
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -38,17 +39,18 @@ final class ChildJvm implements AutoCloseable {
   /**
    * Starts {@code mainClass} with {@code --server.port}, the given JVM options and arguments.
    *
+   * @param withTestClasses whether the class path keeps the test classes
    * @param dir working directory, and where {@code <name>.log} goes
    */
   static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
-      String mainClass, List<String> args, Path dir) throws IOException {
+      String mainClass, boolean withTestClasses, List<String> args, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.addAll(jvmArgs);
     command.add("-cp");
-    command.add(classPath());
+    command.add(withTestClasses ? System.getProperty("java.class.path") : mainClassPath());
     command.add(mainClass);
     command.add("--server.port=" + port);
     command.addAll(args);
@@ -116,7 +118,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /** The harness's class path without its test classes: main classes and every dependency. */
-  private static String classPath() {
+  private static String mainClassPath() {
     String testClasses;
     try {
       testClasses = Path.of(ChildJvm.class.getProtectionDomain().getCodeSource().getLocation()

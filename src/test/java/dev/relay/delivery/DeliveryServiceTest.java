@@ -148,7 +148,7 @@ class DeliveryServiceTest {
   void rejectionMarksTheMessageFailedUnderTheLock() {
     stored(message(MessageStatus.DISPATCHED, 1, FIRST_ATTEMPT_AT));
     when(provider.send(any()))
-        .thenThrow(new ProviderRejectedException(400, "provider answered 400: invalid recipient"));
+        .thenThrow(new ProviderRejectedException("provider answered 400: invalid recipient"));
 
     Dispatch dispatch = service.dispatch(ID);
 
@@ -172,7 +172,7 @@ class DeliveryServiceTest {
     // the first attempt's ACK came while the resend was in flight
     locked(message(MessageStatus.DELIVERED, 1, FIRST_ATTEMPT_AT));
     when(provider.send(any()))
-        .thenThrow(new ProviderRejectedException(410, "provider answered 410"));
+        .thenThrow(new ProviderRejectedException("provider answered 410"));
 
     Dispatch dispatch = service.dispatch(ID);
 

@@ -9,6 +9,7 @@ import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
+import dev.relay.jdbc.Timestamps;
 import dev.relay.timeline.Timeline;
 import java.time.Instant;
 import java.util.List;
@@ -245,7 +246,7 @@ class RoomQueueTest {
         messageId,
         roomId,
         ticket.sequence(),
-        Timeline.utc(Instant.now()));
+        Timestamps.utc(Instant.now()));
     return ticket;
   }
 

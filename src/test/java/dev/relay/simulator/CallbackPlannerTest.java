@@ -25,7 +25,7 @@ class CallbackPlannerTest {
   /** All rates 0 except the given ones. */
   private static SimulatorBehaviour.Settings settings(Map<String, Double> rates) {
     Map<String, Object> changes = new HashMap<>(rates);
-    return new SimulatorBehaviour.Settings("http://localhost/webhooks/{channel}", "secret",
+    return new SimulatorBehaviour.Settings("http://localhost/webhooks/{channel}", "secret", null,
             DELAY, JITTER, READ_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null)
         .with(changes);
   }

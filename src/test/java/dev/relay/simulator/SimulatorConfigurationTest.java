@@ -34,6 +34,7 @@ class SimulatorConfigurationTest {
       SimulatorProperties p = context.getBean(SimulatorProperties.class);
       assertThat(p.callbackUrl()).isEqualTo("http://localhost:8080/webhooks/{channel}");
       assertThat(p.webhookSecret()).isEqualTo("demo-webhook-secret");
+      assertThat(p.webhookSecrets()).isEmpty();
       assertThat(p.callbackDelay()).isEqualTo(Duration.ofMillis(200));
       assertThat(p.callbackJitter()).isEqualTo(Duration.ofMillis(100));
       assertThat(p.readDelay()).isEqualTo(Duration.ofSeconds(1));
@@ -63,6 +64,18 @@ class SimulatorConfigurationTest {
           assertThat(s.dropRate()).isEqualTo(0.25);
           assertThat(s.dropRecipientPrefix()).isEqualTo("open-");
           assertThat(s.callbackUrl()).isEqualTo("http://relay:9000/hooks/{channel}");
+        });
+  }
+
+  @Test
+  void aSecretPerChannel_theOthersSignWithTheDefault() {
+    runner.withPropertyValues("relay.simulator.enabled=true",
+            "relay.simulator.webhook-secret=default-secret",
+            "relay.simulator.webhook-secrets.sms=sms-secret")
+        .run(context -> {
+          SimulatorBehaviour.Settings s = context.getBean(SimulatorBehaviour.class).current();
+          assertThat(s.secretOf("sms")).isEqualTo("sms-secret");
+          assertThat(s.secretOf("whatsapp")).isEqualTo("default-secret");
         });
   }
 

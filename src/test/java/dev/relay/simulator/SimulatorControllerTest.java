@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +50,7 @@ import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 class SimulatorControllerTest {
 
   private static final String SECRET = "test-secret";
+  private static final String SMS_SECRET = "sms-test-secret";
   private static final String TO = "+15550100";
   private static final String WEBHOOK = "/webhooks/whatsapp";
   private static final Duration CALLBACK_DELAY = Duration.ofMillis(20);
@@ -61,6 +63,27 @@ class SimulatorControllerTest {
   private CallbackSender sender;
   private ProviderSimulator simulator;
   private MockMvc mvc;
+  private RecordingListener listener;
+
+  /** What a {@link SimulatorListener} is told, as text in the order it was told. */
+  private static final class RecordingListener implements SimulatorListener {
+    final List<String> told = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void accepted(String to, InboxEntry entry) {
+      told.add("accepted " + to + " " + entry.idempotencyKey() + " attempt " + entry.attempt());
+    }
+
+    @Override
+    public void acknowledged(InboxEntry entry, Instant sentAt, Instant answeredAt) {
+      told.add("acknowledged " + entry.idempotencyKey() + " attempt " + entry.attempt());
+    }
+
+    @Override
+    public void inboxCleared() {
+      told.add("inbox cleared");
+    }
+  }
 
   @BeforeAll
   static void startWireMock() {
@@ -81,15 +104,16 @@ class SimulatorControllerTest {
     behaviour =
         new SimulatorBehaviour(
             new SimulatorBehaviour.Settings(wireMock.baseUrl() + "/webhooks/{channel}", SECRET,
-                CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
+                Map.of("sms", SMS_SECRET), CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
     stats = new SimulatorStats();
     SimulatorInbox inbox = new SimulatorInbox();
-    BenchRecorder bench = new BenchRecorder(inbox);
-    sender = new CallbackSender(stats, bench, Clock.systemUTC(), 3, Duration.ofMillis(20), 2);
+    listener = new RecordingListener();
+    SimulatorListeners listeners = new SimulatorListeners(List.of(listener));
+    sender = new CallbackSender(stats, listeners, Clock.systemUTC(), 3, Duration.ofMillis(20), 2);
     simulator = new ProviderSimulator(
-        behaviour, inbox, stats, bench, new CallbackPlanner(), sender, Clock.systemUTC());
+        behaviour, inbox, stats, listeners, new CallbackPlanner(), sender, Clock.systemUTC());
     mvc = MockMvcBuilders.standaloneSetup(
-            new SimulatorController(simulator, behaviour, inbox, stats, bench))
+            new SimulatorController(simulator, behaviour, inbox, stats, listeners))
         .build();
   }
 
@@ -266,6 +290,23 @@ class SimulatorControllerTest {
   }
 
   @Test
+  void channelWithASecretOfItsOwn_signsWithIt_theOthersWithTheDefault() throws Exception {
+    acceptedId(mvc.perform(request("sms", "m-1", body("m-1", "hi"))));
+    acceptedId(send("m-2", "m-2", "hi"));
+
+    await().until(() -> wireMock.findAll(postRequestedFor(urlPathMatching("/webhooks/.*"))).size()
+        >= 4);
+    assertThat(wireMock.findAll(postRequestedFor(urlEqualTo("/webhooks/sms"))))
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(WebhookSignature.matches(c.getBody(), SMS_SECRET,
+            c.getHeader(WebhookSignature.HEADER))).isTrue());
+    assertThat(wireMock.findAll(postRequestedFor(urlEqualTo(WEBHOOK))))
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(WebhookSignature.matches(c.getBody(), SECRET,
+            c.getHeader(WebhookSignature.HEADER))).isTrue());
+  }
+
+  @Test
   void earlyRateOne_deliveredHasArrivedBeforeThePostReturns() throws Exception {
     behaviour.update(Map.of("earlyRate", 1, "callbackDelay", "300ms"));
 
@@ -412,61 +453,12 @@ class SimulatorControllerTest {
     assertThat(statusesOf(awaitCallbacks(2))).containsExactly("sent", "delivered");
   }
 
-  // --- benchmark figures -------------------------------------------------------------------
+  // --- listeners -------------------------------------------------------------------------
 
   @Test
-  void benchInterval_countsSinceThePreviousCall_andDeliveredOncePerKey() throws Exception {
-    acceptedId(send("m-1", "m-1", "hi"));
-    acceptedId(send("m-2", "m-2", "hi"));
-    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(4));
-
-    mvc.perform(get("/simulator/bench/interval"))
-        .andExpect(status().isOk())
-        .andExpect(jsonPath("$.accepted").value(2))
-        .andExpect(jsonPath("$.firstAttempts").value(2))
-        .andExpect(jsonPath("$.delivered").value(2))
-        .andExpect(jsonPath("$.millis").isNumber());
-
-    acceptedId(send("m-1", "m-1", "hi")); // a resend of an ACKed key: its ACK comes again
-    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(6));
-
-    mvc.perform(get("/simulator/bench/interval"))
-        .andExpect(jsonPath("$.accepted").value(1))
-        .andExpect(jsonPath("$.firstAttempts").value(0))
-        .andExpect(jsonPath("$.delivered").value(0));
-  }
-
-  @Test
-  void benchFirstAttempts_perRecipientInArrivalOrder_withTheTimesOfTheAck() throws Exception {
-    behaviour.update(Map.of("dropRecipientPrefix", "open-"));
-    acceptedId(send("m-1", "m-1", "hi"));
-    acceptedId(send("m-2", "m-2", "hi"));
-    acceptedId(sendTo("open-1", "m-3"));
-    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(4));
-    acceptedId(send("m-1", "m-1", "hi")); // a resend is not a first attempt
-
-    JsonNode all = json.readTree(mvc.perform(get("/simulator/bench/first-attempts"))
-        .andExpect(status().isOk()).andReturn().getResponse().getContentAsString());
-
-    assertThat(all.fieldNames()).toIterable().containsExactlyInAnyOrder(TO, "open-1");
-    JsonNode room = all.get(TO);
-    assertThat(room).extracting(a -> a.get("reference").asText()).containsExactly("m-1", "m-2");
-    for (JsonNode attempt : room) {
-      long at = attempt.get("atMicros").asLong();
-      long ackSent = attempt.get("ackSentAtMicros").asLong();
-      long acked = attempt.get("ackedAtMicros").asLong();
-      // sent and delivered each wait >= 20 ms
-      assertThat(ackSent).isGreaterThanOrEqualTo(at + 2 * CALLBACK_DELAY.toNanos() / 1_000);
-      assertThat(acked).isGreaterThanOrEqualTo(ackSent);
-    }
-    assertThat(all.get("open-1").get(0).get("ackedAtMicros").isNull()).isTrue();
-
-    mvc.perform(get("/simulator/bench/first-attempts").param("recipientPrefix", "open-"))
-        .andExpect(content().json("{\"open-1\": [{\"reference\": \"m-3\"}]}"));
-  }
-
-  @Test
-  void benchFirstAttempts_theAckIsTheAttemptRelayAnswered2xx() throws Exception {
+  void listener_isToldOfEachAcceptance_eachAckRelayAnswered2xx_andTheClearedInbox()
+      throws Exception {
+    behaviour.update(Map.of("readRate", 1));
     wireMock.stubFor(post(urlEqualTo(WEBHOOK)).inScenario("flaky").whenScenarioStateIs(STARTED)
         .willReturn(ok()).willSetStateTo("down"));
     wireMock.stubFor(post(urlEqualTo(WEBHOOK)).inScenario("flaky").whenScenarioStateIs("down")
@@ -475,16 +467,18 @@ class SimulatorControllerTest {
         .willReturn(ok()));
 
     acceptedId(send("m-1", "m-1", "hi"));
+    // sent (ok), delivered (503), delivered again (ok), read (ok)
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(3));
+    behaviour.update(Map.of("dropRate", 1)); // the resend gets no callbacks that could interleave
+    acceptedId(send("m-1", "m-1", "hi"));
+    mvc.perform(delete("/simulator/inbox")).andExpect(status().isNoContent());
 
-    // sent (ok), delivered (503), delivered again after the 20 ms backoff (ok)
-    List<LoggedRequest> callbacks = awaitCallbacks(3);
-    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(2));
-    JsonNode attempt = json.readTree(mvc.perform(get("/simulator/bench/first-attempts"))
-        .andReturn().getResponse().getContentAsString()).get(TO).get(0);
-    long retriedAt = callbacks.get(2).getLoggedDate().toInstant().toEpochMilli();
-    assertThat(attempt.get("ackSentAtMicros").asLong() / 1_000)
-        .isGreaterThan(callbacks.get(1).getLoggedDate().toInstant().toEpochMilli())
-        .isLessThanOrEqualTo(retriedAt);
+    assertThat(listener.told).containsExactly(
+        "accepted " + TO + " m-1 attempt 1",
+        "acknowledged m-1 attempt 1", // the delivered that got its 2xx; sent is no ACK
+        "acknowledged m-1 attempt 1", // read
+        "accepted " + TO + " m-1 attempt 2",
+        "inbox cleared");
   }
 
   // --- controls ----------------------------------------------------------------------------
@@ -559,7 +553,6 @@ class SimulatorControllerTest {
     mvc.perform(delete("/simulator/inbox")).andExpect(status().isNoContent());
 
     mvc.perform(get("/simulator/inbox/{to}", TO)).andExpect(content().json("[]"));
-    mvc.perform(get("/simulator/bench/first-attempts")).andExpect(content().json("{}"));
     String after = acceptedId(send("m-1", "m-1", "hi"));
     assertThat(after).isNotEqualTo(before);
     mvc.perform(get("/simulator/inbox/{to}", TO)).andExpect(jsonPath("$[0].attempt").value(1));

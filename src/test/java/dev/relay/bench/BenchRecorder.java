@@ -1,42 +1,38 @@
-package dev.relay.simulator;
+package dev.relay.bench;
 
+import dev.relay.bench.Accounting.FirstAttempt;
+import dev.relay.simulator.InboxEntry;
+import dev.relay.simulator.SimulatorInbox;
+import dev.relay.simulator.SimulatorListener;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 /**
- * What the benchmark ({@code dev.relay.bench}, docs/benchmarks.md) reads from the provider's
- * side: counts per sampling interval, and when each message's delivery ACK was taken by Relay.
- * With the inbox's first attempts this gives, per recipient, the order the messages arrived in
- * and the times the benchmark needs for "ACK → next message dispatched".
+ * What the benchmark reads from the provider's side, recorded inside the simulator's process
+ * ({@link BenchSimulator}): counts per sampling interval, and when each message's delivery ACK
+ * was taken by Relay. With the inbox's first attempts this gives, per recipient, the order the
+ * messages arrived in and the times the benchmark needs for "ACK → next message dispatched".
  *
- * <p>Only the first ACK of a key that Relay answered 2xx counts: that is the one that releases
- * the room's turn; duplicates and resends change nothing in Relay.
+ * <p>Only the first ACK of a key that Relay answered 2xx counts: that is the one that moves the
+ * room on; duplicates and resends change nothing in Relay.
  */
-final class BenchRecorder {
+final class BenchRecorder implements SimulatorListener {
 
   /** Counts since the previous interval; {@code delivered} = keys ACKed for the first time. */
   record Interval(double millis, long accepted, long firstAttempts, long delivered) {}
-
-  /**
-   * One first attempt with its ACK; times in microseconds since the epoch, the ACK ones null
-   * until Relay answered an ACK callback of this key 2xx.
-   *
-   * @param ackSentAtMicros when the ACK callback attempt that Relay answered 2xx was sent
-   * @param ackedAtMicros when that answer arrived
-   */
-  record FirstAttempt(
-      String reference, long atMicros, Long ackSentAtMicros, Long ackedAtMicros) {}
 
   private record Key(String channel, String idempotencyKey) {}
 
   private record Ack(long sentAtMicros, long answeredAtMicros) {}
 
   private final SimulatorInbox inbox;
+  private final Set<String> recipients = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<Key, Ack> acks = new ConcurrentHashMap<>();
   private final LongAdder accepted = new LongAdder();
   private final LongAdder firstAttempts = new LongAdder();
@@ -47,22 +43,30 @@ final class BenchRecorder {
     this.inbox = inbox;
   }
 
-  /** A provider request was accepted (resends included). */
-  void accepted(InboxEntry entry) {
+  @Override
+  public void accepted(String to, InboxEntry entry) {
+    recipients.add(to);
     accepted.increment();
     if (entry.attempt() == 1) {
       firstAttempts.increment();
     }
   }
 
-  /** Relay answered 2xx to an ACK callback ({@code delivered} or {@code read}) of this entry. */
-  void acknowledged(InboxEntry entry, Instant sentAt, Instant answeredAt) {
+  @Override
+  public void acknowledged(InboxEntry entry, Instant sentAt, Instant answeredAt) {
     Ack first = acks.putIfAbsent(
         new Key(entry.channel(), entry.idempotencyKey()),
         new Ack(micros(sentAt), micros(answeredAt)));
     if (first == null) {
       delivered.increment();
     }
+  }
+
+  /** Forgets the recipients and the ACKs, as the inbox forgot the keys. */
+  @Override
+  public void inboxCleared() {
+    recipients.clear();
+    acks.clear();
   }
 
   /** The counts since the previous call (or the start), which starts the next interval. */
@@ -75,19 +79,22 @@ final class BenchRecorder {
   }
 
   /**
-   * Each recipient's first attempts in arrival order, with their ACK times.
+   * Each recipient's first attempts (one per Idempotency-Key) in the inbox's arrival order, the
+   * order the recipient saw the messages in whatever was resent later, with their ACK times.
    *
    * @param recipientPrefix only recipients whose address starts with this; all when empty
    */
   Map<String, List<FirstAttempt>> firstAttempts(String recipientPrefix) {
-    return inbox.firstAttempts(recipientPrefix).entrySet().stream()
-        .collect(Collectors.toMap(
-            Map.Entry::getKey, e -> e.getValue().stream().map(this::withAck).toList()));
-  }
-
-  /** Forgets the ACKs, as {@code DELETE /simulator/inbox} forgets the keys. */
-  void clear() {
-    acks.clear();
+    Map<String, List<FirstAttempt>> firstAttempts = new HashMap<>();
+    for (String to : recipients) {
+      if (to.startsWith(recipientPrefix)) {
+        firstAttempts.put(to, inbox.entries(to).stream()
+            .filter(e -> e.attempt() == 1)
+            .map(this::withAck)
+            .toList());
+      }
+    }
+    return firstAttempts;
   }
 
   private FirstAttempt withAck(InboxEntry entry) {
