@@ -79,17 +79,18 @@ public class DeliveryService {
           locked.status().isAcknowledged() ? DeliveryReport.DELIVERED : DeliveryReport.FAILED;
       return new Dispatch(report, locked.attempts(), locked.dispatchedAt(), locked.channel());
     }
-    Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
-    messages.recordAttempt(messageId, attempt, providerMessageId, sentAt);
+    Message recorded =
+        messages
+            .recordAttempt(messageId, attempt, providerMessageId, sentAt)
+            .orElseThrow(() -> unknown(messageId));
     if (attempt > 1) {
       // the first attempt is on the message row (dispatched_at); stamped with the call's start:
       // an ACK sent from inside the provider's handler is recorded before this, but must not
       // read as if it came first
       timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
     }
-    Instant firstAttemptAt = locked.dispatchedAt() == null ? sentAt : locked.dispatchedAt();
     return new Dispatch(
-        DeliveryReport.of(locked.status()), attempt, firstAttemptAt, message.channel());
+        DeliveryReport.of(recorded.status()), attempt, recorded.dispatchedAt(), message.channel());
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.relay.delivery;
 
 import static dev.relay.jdbc.Timestamps.utc;
 
+import dev.relay.jdbc.UpdateReturning;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -24,9 +25,11 @@ class MessageRepository {
           + " taken_at, report_instance_id";
 
   private final JdbcTemplate jdbc;
+  private final UpdateReturning returning;
 
-  MessageRepository(JdbcTemplate jdbc) {
+  MessageRepository(JdbcTemplate jdbc, UpdateReturning returning) {
     this.jdbc = jdbc;
+    this.returning = returning;
   }
 
   void insert(NewMessage m, long sequence, Instant acceptedAt) {
@@ -59,12 +62,19 @@ class MessageRepository {
         "select " + COLUMNS + " from relay_message where provider_message_id = ?", providerMessageId);
   }
 
-  void recordAttempt(String messageId, int attempt, String providerMessageId, Instant at) {
-    jdbc.update(
-        "update relay_message set attempts = ?, provider_message_id = ?,"
-            + " dispatched_at = coalesce(dispatched_at, ?),"
-            + " status = case when status = 'QUEUED' then 'DISPATCHED' else status end"
-            + " where message_id = ?",
+  /**
+   * Records an attempt the provider accepted, under the message's row lock (held until the
+   * transaction ends), and answers the message as it is then: a status recorded meanwhile is in it.
+   */
+  Optional<Message> recordAttempt(
+      String messageId, int attempt, String providerMessageId, Instant at) {
+    return first(
+        returning.sql(
+            "update relay_message set attempts = ?, provider_message_id = ?,"
+                + " dispatched_at = coalesce(dispatched_at, ?),"
+                + " status = case when status = 'QUEUED' then 'DISPATCHED' else status end"
+                + " where message_id = ?",
+            COLUMNS),
         attempt,
         providerMessageId,
         utc(at),

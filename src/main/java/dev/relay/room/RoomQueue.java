@@ -68,8 +68,7 @@ public class RoomQueue {
         timeline.record(interrupted, TimelineEvent.REQUEUED);
       }
     }
-    Optional<Taken> next = rooms.nextWaiting(roomId);
-    next.ifPresent(message -> rooms.take(message.messageId(), instanceId, Instant.now()));
+    Optional<Taken> next = rooms.takeNext(roomId, instanceId, Instant.now());
     rooms.setWorking(roomId, instanceId, next.map(Taken::messageId).orElse(null));
     return next;
   }

@@ -2,19 +2,16 @@ package dev.relay.room;
 
 import static dev.relay.jdbc.Timestamps.utc;
 
-import java.sql.DatabaseMetaData;
+import dev.relay.jdbc.UpdateReturning;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.support.JdbcUtils;
-import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Repository;
 
 /** relay_room, and the queue columns of relay_message (turn_state, report_instance_id). */
@@ -25,15 +22,11 @@ class RoomRepository {
       "update relay_room set last_sequence = last_sequence + 1 where room_id = ?";
 
   private final JdbcTemplate jdbc;
-  private final boolean postgres;
+  private final UpdateReturning returning;
 
-  RoomRepository(JdbcTemplate jdbc, DataSource dataSource) throws MetaDataAccessException {
+  RoomRepository(JdbcTemplate jdbc, UpdateReturning returning) {
     this.jdbc = jdbc;
-    this.postgres =
-        "PostgreSQL"
-            .equals(
-                JdbcUtils.extractDatabaseMetaData(
-                    dataSource, DatabaseMetaData::getDatabaseProductName));
+    this.returning = returning;
   }
 
   /**
@@ -42,7 +35,7 @@ class RoomRepository {
    * room's intake, and what the instance's "take next / go idle" waits for.
    */
   RoomQueue.Ticket incrementSequence(String roomId) {
-    if (postgres) {
+    if (returning.isPostgres()) {
       // one round trip; concurrent first messages of a room queue on the key, none fails
       return jdbc.queryForObject(
           "insert into relay_room (room_id, last_sequence) values (?, 1) on conflict (room_id)"
@@ -76,25 +69,25 @@ class RoomRepository {
         .findFirst();
   }
 
-  Optional<RoomQueue.Taken> nextWaiting(String roomId) {
+  /**
+   * The room's lowest waiting message leaves the queue, and the instance waits for its report.
+   * Only under the room's row lock: it decides which message is next.
+   */
+  Optional<RoomQueue.Taken> takeNext(String roomId, String instanceId, Instant at) {
     return jdbc
         .query(
-            "select message_id, channel from relay_message where room_id = ? and turn_state = 'WAITING'"
-                + " order by sequence fetch first 1 rows only",
+            returning.sql(
+                "update relay_message set turn_state = 'TAKEN', report_instance_id = ?, taken_at = ?"
+                    + " where message_id = (select message_id from relay_message"
+                    + " where room_id = ? and turn_state = 'WAITING'"
+                    + " order by sequence fetch first 1 rows only)",
+                "message_id, channel"),
             (rs, i) -> new RoomQueue.Taken(rs.getString(1), rs.getString(2)),
+            instanceId,
+            utc(at),
             roomId)
         .stream()
         .findFirst();
-  }
-
-  /** The message leaves the queue; the instance waits for its report. */
-  void take(String messageId, String instanceId, Instant at) {
-    jdbc.update(
-        "update relay_message set turn_state = 'TAKEN', report_instance_id = ?, taken_at = ?"
-            + " where message_id = ?",
-        instanceId,
-        utc(at),
-        messageId);
   }
 
   Optional<Instant> takenAt(String messageId) {

@@ -84,18 +84,20 @@ class DeliveryServiceTest {
 
   @Test
   void acceptedDispatchRecordsTheAttemptUnderTheLockTakenAfterTheCall() {
-    stored(message(MessageStatus.QUEUED, 0, null));
+    when(messages.find(ID)).thenReturn(Optional.of(message(MessageStatus.QUEUED, 0, null)));
     when(provider.send(any())).thenReturn("provider-1");
     Instant before = Instant.now();
+    when(messages.recordAttempt(eq(ID), eq(1), eq("provider-1"), any()))
+        .thenAnswer(call -> Optional.of(message(MessageStatus.DISPATCHED, 1, call.getArgument(3))));
 
     Dispatch dispatch = service.dispatch(ID);
 
     Instant after = Instant.now();
     InOrder order = inOrder(messages, provider, timeline);
     order.verify(messages).find(ID);
-    // the provider is called without the row lock: its callback must not wait for us
+    // the provider is called without the row lock: its callback must not wait for us; the
+    // attempt's record takes the lock and answers the status as it is then
     order.verify(provider).send(new ProviderRequest(CHANNEL, ID, "+4917012345678", "Hello"));
-    order.verify(messages).lock(ID);
     ArgumentCaptor<Instant> sentAt = ArgumentCaptor.forClass(Instant.class);
     order.verify(messages).recordAttempt(eq(ID), eq(1), eq("provider-1"), sentAt.capture());
     // the first attempt is on the row (dispatched_at, the call's start): no timeline row
@@ -120,7 +122,7 @@ class DeliveryServiceTest {
   void ackRecordedWhileTheCallWasInFlightIsInTheAnswer() {
     when(messages.find(ID)).thenReturn(Optional.of(message(MessageStatus.QUEUED, 0, null)));
     // the webhook recorded the ACK first; it waited for nobody: no instance waited yet
-    when(messages.lock(ID)).thenReturn(Optional.of(message(MessageStatus.DELIVERED, 0, null)));
+    recordedAs(MessageStatus.DELIVERED, message(MessageStatus.QUEUED, 0, null));
     when(provider.send(any())).thenReturn("provider-1");
 
     Dispatch dispatch = service.dispatch(ID);
@@ -318,7 +320,18 @@ class DeliveryServiceTest {
   /** The message as both the plain read and the locked read find it. */
   private Message stored(Message message) {
     when(messages.find(ID)).thenReturn(Optional.of(message));
+    recordedAs(message.status() == MessageStatus.QUEUED ? MessageStatus.DISPATCHED : message.status(), message);
     return locked(message);
+  }
+
+  /** The attempt's record answers the row as it is then: in this status, first attempt kept. */
+  private void recordedAs(MessageStatus status, Message before) {
+    when(messages.recordAttempt(eq(ID), anyInt(), any(), any()))
+        .thenAnswer(
+            call -> {
+              Instant first = before.dispatchedAt() == null ? call.getArgument(3) : before.dispatchedAt();
+              return Optional.of(message(status, call.getArgument(1), first));
+            });
   }
 
   private Message locked(Message message) {
