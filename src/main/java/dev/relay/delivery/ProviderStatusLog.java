@@ -3,6 +3,9 @@ package dev.relay.delivery;
 import static dev.relay.jdbc.Timestamps.utc;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -16,39 +19,40 @@ class ProviderStatusLog {
     this.jdbc = jdbc;
   }
 
+  private static final String INSERT =
+      "insert into relay_provider_status (channel, provider_message_id, reference, status,"
+          + " reported_at, received_at, outcome) select ?, ?, ?, ?, ?, ?, ";
+
   /**
    * Notes a {@code sent} status in one statement, without a lock or a transaction of its own: it
    * changes nothing, and it is half of all callbacks. NOTED when a message of the channel has its
    * reference or provider id, UNKNOWN otherwise.
    */
   void noteSent(ProviderStatus status) {
-    jdbc.update(
-        "insert into relay_provider_status (channel, provider_message_id, reference, status,"
-            + " reported_at, received_at, outcome)"
-            + " select ?, ?, ?, ?, ?, ?, case when exists (select 1 from relay_message"
-            + "   where channel = ? and (message_id = ? or provider_message_id = ?))"
-            + " then 'NOTED' else 'UNKNOWN' end",
-        status.channel(),
-        status.providerMessageId(),
-        status.reference(),
-        status.kind().name(),
-        utc(status.reportedAt()),
-        utc(Instant.now()),
+    insert(
+        status,
+        "case when exists (select 1 from relay_message where channel = ?"
+            + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end",
         status.channel(),
         status.reference(),
         status.providerMessageId());
   }
 
   void record(ProviderStatus status, ProviderStatus.Outcome outcome) {
-    jdbc.update(
-        "insert into relay_provider_status (channel, provider_message_id, reference, status,"
-            + " reported_at, received_at, outcome) values (?, ?, ?, ?, ?, ?, ?)",
-        status.channel(),
-        status.providerMessageId(),
-        status.reference(),
-        status.kind().name(),
-        utc(status.reportedAt()),
-        utc(Instant.now()),
-        outcome.name());
+    insert(status, "?", outcome.name());
+  }
+
+  private void insert(ProviderStatus status, String outcome, Object... outcomeArguments) {
+    List<Object> arguments =
+        new ArrayList<>(
+            Arrays.asList(
+                status.channel(),
+                status.providerMessageId(),
+                status.reference(),
+                status.kind().name(),
+                utc(status.reportedAt()),
+                utc(Instant.now())));
+    arguments.addAll(Arrays.asList(outcomeArguments));
+    jdbc.update(INSERT + outcome, arguments.toArray());
   }
 }
