@@ -19,9 +19,10 @@ class ProviderStatusLog {
     this.jdbc = jdbc;
   }
 
+  // values, not a select: PostgreSQL types every parameter, null ones too, from its column
   private static final String INSERT =
       "insert into relay_provider_status (channel, provider_message_id, reference, status,"
-          + " reported_at, received_at, outcome) select ?, ?, ?, ?, ?, ?, ";
+          + " reported_at, received_at, outcome) values (?, ?, ?, ?, ?, ?, %s)";
 
   /**
    * Notes a {@code sent} status in one statement, without a lock or a transaction of its own: it
@@ -31,8 +32,8 @@ class ProviderStatusLog {
   void noteSent(ProviderStatus status) {
     insert(
         status,
-        "case when exists (select 1 from relay_message where channel = ?"
-            + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end",
+        "(select case when exists (select 1 from relay_message where channel = ?"
+            + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end)",
         status.channel(),
         status.reference(),
         status.providerMessageId());
@@ -53,6 +54,6 @@ class ProviderStatusLog {
                 utc(status.reportedAt()),
                 utc(Instant.now())));
     arguments.addAll(Arrays.asList(outcomeArguments));
-    jdbc.update(INSERT + outcome, arguments.toArray());
+    jdbc.update(INSERT.formatted(outcome), arguments.toArray());
   }
 }
