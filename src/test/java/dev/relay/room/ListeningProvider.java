@@ -10,8 +10,10 @@ import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.relay.support.ProviderStub;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -24,6 +26,8 @@ import java.util.function.Consumer;
 final class ListeningProvider implements AutoCloseable {
 
   private final Map<String, Long> firstAnsweredAt = new ConcurrentHashMap<>();
+  /** The Idempotency-Key of every request, in the order the provider had answered them. */
+  private final ConcurrentLinkedQueue<String> answered = new ConcurrentLinkedQueue<>();
   /** As many as needed: a provider sends its callbacks side by side, not one after the other. */
   private final ExecutorService handlers = Executors.newCachedThreadPool();
   private final WireMockServer server;
@@ -57,6 +61,14 @@ final class ListeningProvider implements AutoCloseable {
     return firstAnsweredAt.get(messageId);
   }
 
+  /**
+   * The Idempotency-Keys starting with the prefix of every request answered so far, in the order
+   * they were answered (a resend appears again).
+   */
+  List<String> answered(String prefix) {
+    return answered.stream().filter(key -> key.startsWith(prefix)).toList();
+  }
+
   @Override
   public void close() {
     handlers.shutdownNow();
@@ -78,6 +90,9 @@ final class ListeningProvider implements AutoCloseable {
     @Override
     public void afterComplete(ServeEvent serveEvent, Parameters parameters) {
       String messageId = serveEvent.getRequest().getHeader(ProviderStub.IDEMPOTENCY_KEY);
+      if (messageId != null) {
+        answered.add(messageId);
+      }
       if (messageId != null && firstAnsweredAt.putIfAbsent(messageId, System.nanoTime()) == null) {
         handlers.execute(() -> onFirstAttempt.accept(messageId));
       }
