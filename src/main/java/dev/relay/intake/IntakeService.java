@@ -6,6 +6,9 @@ import dev.relay.delivery.NewMessage;
 import dev.relay.room.RoomQueue;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import org.camunda.bpm.engine.OptimisticLockingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -18,6 +21,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class IntakeService {
+
+  /**
+   * Waking an idle room's instance collides with its idle timer when that fires, or is being
+   * acquired, at the same moment (optimistic locking); the whole intake is then rolled back and
+   * tried again: by then the instance has ended (a new one starts) or the timer is gone.
+   */
+  private static final int ATTEMPTS = 5;
+
+  private static final Logger log = LoggerFactory.getLogger(IntakeService.class);
 
   private final MessageStore messages;
   private final RoomQueue rooms;
@@ -36,11 +48,18 @@ public class IntakeService {
   }
 
   public Intake accept(NewMessage message) {
-    try {
-      return transaction.execute(tx -> acceptOnce(message));
-    } catch (DuplicateKeyException concurrentTwin) {
-      // the same messageId was accepted by a concurrent request: answer as for a repeat
-      return transaction.execute(tx -> acceptOnce(message));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return transaction.execute(tx -> acceptOnce(message));
+      } catch (DuplicateKeyException concurrentTwin) {
+        // the same messageId was accepted by a concurrent request: answer as for a repeat
+        return transaction.execute(tx -> acceptOnce(message));
+      } catch (OptimisticLockingException collision) {
+        if (attempt == ATTEMPTS) {
+          throw collision;
+        }
+        log.debug("Intake of {} collided with its room's instance, attempt {}", message.messageId(), attempt);
+      }
     }
   }
 
