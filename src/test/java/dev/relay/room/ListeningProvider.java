@@ -20,8 +20,9 @@ import java.util.function.Consumer;
 
 /**
  * A provider (API.md §4) that accepts every message, like the shared {@link ProviderStub}, and
- * tells the test about each request the moment it has been answered, so that the test can play
- * the provider's callbacks at once and time what follows. One per test class.
+ * tells the test about each request before it answers it and once it has answered it, so that the
+ * test can play the provider's callbacks at those moments. It keeps the order in which it answered.
+ * One per test class.
  */
 final class ListeningProvider implements AutoCloseable {
 
@@ -32,6 +33,7 @@ final class ListeningProvider implements AutoCloseable {
   private final ExecutorService handlers = Executors.newCachedThreadPool();
   private final WireMockServer server;
   private volatile Consumer<String> onFirstAttempt = messageId -> {};
+  private volatile Consumer<String> beforeAnswer = messageId -> {};
 
   ListeningProvider() {
     server = new WireMockServer(options().dynamicPort().extensions(new Listener()));
@@ -54,6 +56,14 @@ final class ListeningProvider implements AutoCloseable {
   /** Runs for each message's first request, off the provider's own threads. */
   void onFirstAttempt(Consumer<String> handler) {
     this.onFirstAttempt = handler;
+  }
+
+  /**
+   * Runs for every request before the provider answers it, on the provider's thread: a callback
+   * sent from here overtakes the answer (an "early" ACK).
+   */
+  void beforeAnswer(Consumer<String> handler) {
+    this.beforeAnswer = handler;
   }
 
   /** {@link System#nanoTime()} when the provider had answered the message's first request. */
@@ -85,6 +95,14 @@ final class ListeningProvider implements AutoCloseable {
     @Override
     public boolean applyGlobally() {
       return true;
+    }
+
+    @Override
+    public void beforeResponseSent(ServeEvent serveEvent, Parameters parameters) {
+      String messageId = serveEvent.getRequest().getHeader(ProviderStub.IDEMPOTENCY_KEY);
+      if (messageId != null) {
+        beforeAnswer.accept(messageId);
+      }
     }
 
     @Override

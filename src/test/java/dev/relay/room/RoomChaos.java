@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.camunda.bpm.engine.RuntimeService;
@@ -60,6 +61,8 @@ final class RoomChaos {
   private final Set<String> waitingWithoutInstance = ConcurrentHashMap.newKeySet();
   /** Rooms seen with more than one live instance: must stay empty. */
   private final Set<String> severalInstances = ConcurrentHashMap.newKeySet();
+  private final Set<String> failedChecks = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger checks = new AtomicInteger();
   private ScheduledExecutorService watch;
 
   RoomChaos(String runId, int rooms, int perRoom) {
@@ -163,8 +166,13 @@ final class RoomChaos {
     watch = Executors.newSingleThreadScheduledExecutor();
     watch.scheduleWithFixedDelay(
         () -> {
-          waitingWithoutInstance.addAll(waitingWithoutInstance(jdbc, runId + "-"));
-          severalInstances.addAll(roomsWithSeveralInstances(jdbc, runId + "-"));
+          try {
+            waitingWithoutInstance.addAll(waitingWithoutInstance(jdbc, runId + "-"));
+            severalInstances.addAll(roomsWithSeveralInstances(jdbc, runId + "-"));
+            checks.incrementAndGet();
+          } catch (RuntimeException e) {
+            failedChecks.add(e.toString()); // a watch that stopped would see nothing
+          }
         },
         0, 50, TimeUnit.MILLISECONDS);
   }
@@ -238,6 +246,8 @@ final class RoomChaos {
         .as("messages seen waiting in a room without a live instance")
         .isEmpty();
     assertThat(severalInstances).as("rooms seen with more than one live instance").isEmpty();
+    assertThat(failedChecks).as("checks that failed").isEmpty();
+    assertThat(checks.get()).as("checks of the rooms while the messages went").isPositive();
     assertThat(roomProblems)
         .as("rooms with messages still waiting, or whose turn holder is not their instance's message")
         .isEmpty();
