@@ -5,6 +5,8 @@ import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
 import dev.relay.room.RoomQueue;
 import org.camunda.bpm.engine.OptimisticLockingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -18,7 +20,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class IntakeService {
 
-  private static final int WAKE_ATTEMPTS = 3;
+  /**
+   * Waking an idle room's instance collides with its idle timer when that fires, or is being
+   * acquired, at the same moment (optimistic locking); the whole intake is then rolled back and
+   * tried again: by then the instance has ended (a new one starts) or the timer is gone.
+   */
+  private static final int ATTEMPTS = 5;
+
+  private static final Logger log = LoggerFactory.getLogger(IntakeService.class);
 
   private final MessageStore messages;
   private final RoomQueue rooms;
@@ -40,11 +49,12 @@ public class IntakeService {
       } catch (DuplicateKeyException known) {
         // a repeat, or a concurrent twin that won: answer with what is stored
         return transaction.execute(tx -> repeated(message));
-      } catch (OptimisticLockingException roomInstanceMoved) {
-        // the idle instance we woke ended at that moment: nothing was stored, decide again
-        if (attempt == WAKE_ATTEMPTS) {
-          throw roomInstanceMoved;
+      } catch (OptimisticLockingException collision) {
+        // nothing was stored: decide again
+        if (attempt == ATTEMPTS) {
+          throw collision;
         }
+        log.debug("Intake of {} collided with its room's instance, attempt {}", message.messageId(), attempt);
       }
     }
   }

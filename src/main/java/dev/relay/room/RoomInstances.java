@@ -3,6 +3,7 @@ package dev.relay.room;
 import static dev.relay.room.RoomDeliveryProcess.KEY;
 import static dev.relay.room.RoomDeliveryProcess.MESSAGE_QUEUED;
 
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.stereotype.Component;
 
@@ -29,12 +30,36 @@ class RoomInstances {
    * Wakes the room's idle instance, which takes the next message in the caller's transaction.
    *
    * @return false when the instance no longer waits (it is gone)
+   * @throws OptimisticLockingException the instance's idle timer ended it, or is about to, at this
+   *     very moment: the caller's transaction can only roll back; tried again, it finds the
+   *     instance gone or the timer cancelled
    */
   boolean wake(String processInstanceId) {
-    return !runtime
-        .createMessageCorrelation(MESSAGE_QUEUED)
-        .processInstanceId(processInstanceId)
-        .correlateAllWithResult()
-        .isEmpty();
+    try {
+      return !runtime
+          .createMessageCorrelation(MESSAGE_QUEUED)
+          .processInstanceId(processInstanceId)
+          .correlateAllWithResult()
+          .isEmpty();
+    } catch (OptimisticLockingException collision) {
+      throw collision;
+    } catch (RuntimeException e) {
+      if (isWaiting(processInstanceId)) {
+        throw e;
+      }
+      // the correlation found the subscription, then the timer's commit removed it (read
+      // committed): the engine fails in one of several ways
+      throw new OptimisticLockingException(
+          "Room instance " + processInstanceId + " ended while it was woken: " + e, e);
+    }
+  }
+
+  private boolean isWaiting(String processInstanceId) {
+    return runtime
+            .createEventSubscriptionQuery()
+            .processInstanceId(processInstanceId)
+            .eventName(MESSAGE_QUEUED)
+            .count()
+        > 0;
   }
 }

@@ -1,10 +1,10 @@
 package dev.relay.room;
 
-import static dev.relay.delivery.MessageDeliveryProcess.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relay.delivery.MessageResendProcess;
 import dev.relay.support.RelayApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,11 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import org.camunda.bpm.engine.RuntimeService;
-import org.camunda.bpm.engine.runtime.Execution;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +35,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Many rooms' messages through the bundled provider simulator with its faults switched on (random
  * callback latency, dropped, duplicated, reordered and early ACKs), and the checks of the
- * ordering promise: per room, the provider got the first attempts in sequence order; every
- * accepted message is delivered or still in its resend schedule; no turn is held by a delivery
- * that is gone. The recipient of each message is its room, so the simulator's inbox per recipient
- * is the order the provider saw per room.
+ * ordering promise: per room, the provider got the first attempts in sequence order; at every
+ * moment, every room with waiting messages has a live RoomDeliveryProcess instance; every accepted
+ * message ends up delivered or in its MessageResendProcess, and the resends deliver the rest. The
+ * recipient of each message is its room, so the simulator's inbox per recipient is the order the
+ * provider saw per room. On PostgreSQL only (the invariant is checked in single statements, each
+ * of which sees one snapshot of the application's and the engine's tables).
  */
 final class RoomChaos {
 
@@ -54,7 +57,13 @@ final class RoomChaos {
   private final int perRoom;
   /** messageId → the sequence its intake answer gave. */
   private final Map<String, Long> sequences = new ConcurrentHashMap<>();
-  private Duration intake = Duration.ZERO;
+  /** Messages seen waiting in a room without a live instance: must stay empty. */
+  private final Set<String> waitingWithoutInstance = ConcurrentHashMap.newKeySet();
+  /** Rooms seen with more than one live instance: must stay empty. */
+  private final Set<String> severalInstances = ConcurrentHashMap.newKeySet();
+  private final Set<String> failedChecks = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger checks = new AtomicInteger();
+  private ScheduledExecutorService watch;
 
   RoomChaos(String runId, int rooms, int perRoom) {
     this.runId = runId;
@@ -72,8 +81,6 @@ final class RoomChaos {
     p.put(channel + "ack-gate-timeout", ACK_GATE_TIMEOUT.toString());
     p.put(channel + "resend-delays", "1s,2s");
     p.put(channel + "max-attempts", 20); // 0.15^20: no message runs out of attempts
-    // the order must hold by itself: the safety net does not run during the test
-    p.put("relay.rooms.repair-interval", "PT1H");
     return p;
   }
 
@@ -111,7 +118,6 @@ final class RoomChaos {
    * alternate between them. Every answer must be 202, and each room's sequences exactly 1..n.
    */
   void sendAll(List<RelayApi> nodes, int threads) throws Exception {
-    long start = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> answers = new ArrayList<>();
@@ -129,7 +135,6 @@ final class RoomChaos {
     } finally {
       pool.shutdownNow();
     }
-    intake = Duration.ofNanos(System.nanoTime() - start);
     for (int r = 0; r < rooms; r++) {
       assertThat(sequencesOf(room(r))).as("sequences of room %s", room(r))
           .containsExactlyElementsOf(LongStream.rangeClosed(1, perRoom).boxed().toList());
@@ -154,20 +159,68 @@ final class RoomChaos {
   }
 
   /**
+   * From now until {@link #verify}, checks every 50 ms that no room of this run has a waiting
+   * message without a live instance, nor more than one live instance.
+   */
+  void watch(JdbcTemplate jdbc) {
+    watch = Executors.newSingleThreadScheduledExecutor();
+    watch.scheduleWithFixedDelay(
+        () -> {
+          try {
+            waitingWithoutInstance.addAll(waitingWithoutInstance(jdbc, runId + "-"));
+            severalInstances.addAll(roomsWithSeveralInstances(jdbc, runId + "-"));
+            checks.incrementAndGet();
+          } catch (RuntimeException e) {
+            failedChecks.add(e.toString()); // a watch that stopped would see nothing
+          }
+        },
+        0, 50, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * WAITING messages (with ids starting with the prefix) whose room has no running
+   * RoomDeliveryProcess instance: nobody will ever take them. One statement, so on PostgreSQL it
+   * reads the messages and the engine's executions at one moment.
+   */
+  static List<String> waitingWithoutInstance(JdbcTemplate jdbc, String messageIdPrefix) {
+    return jdbc.queryForList(
+        "select m.message_id from relay_message m where m.message_id like ? and m.turn_state = 'WAITING'"
+            + " and not exists (select 1 from act_ru_execution e where e.business_key_ = m.room_id"
+            + " and e.id_ = e.proc_inst_id_ and e.proc_def_id_ like ?)",
+        String.class,
+        messageIdPrefix + "%",
+        RoomDeliveryProcess.KEY + ":%");
+  }
+
+  /** Rooms (with ids starting with the prefix) that have more than one running instance. */
+  static List<String> roomsWithSeveralInstances(JdbcTemplate jdbc, String roomIdPrefix) {
+    return jdbc.queryForList(
+        "select business_key_ from act_ru_execution where business_key_ like ? and id_ = proc_inst_id_"
+            + " and proc_def_id_ like ? group by business_key_ having count(*) > 1",
+        String.class,
+        roomIdPrefix + "%",
+        RoomDeliveryProcess.KEY + ":%");
+  }
+
+  /**
    * Waits until every accepted message is accounted for, checks the order the provider saw and the
-   * rooms' turns, logs the figures, then waits for the resends to deliver the rest.
+   * rooms, logs the figures, then waits for the resends to deliver the rest.
    */
   void verify(RelayApi api, SimulatorClient simulator, JdbcTemplate jdbc, RuntimeService runtime) {
-    long start = System.nanoTime();
-    await("every message dispatched once")
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .until(() -> statuses(jdbc).values().stream().noneMatch("QUEUED"::equals));
-    Duration allDispatched = Duration.ofNanos(System.nanoTime() - start);
-    await("every message delivered or in its resend schedule")
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(() -> assertThat(unaccountedFor(jdbc, runtime)).isEmpty());
+    try {
+      await("every message dispatched once")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> statuses(jdbc).values().stream().noneMatch("QUEUED"::equals));
+      await("every message delivered or in its MessageResendProcess")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> assertThat(unaccountedFor(jdbc, runtime)).isEmpty());
+    } finally {
+      if (watch != null) {
+        watch.shutdownNow();
+      }
+    }
     long delivered = statuses(jdbc).values().stream().filter(RoomChaos::isDelivered).count();
     List<String> violations = orderViolations(simulator);
     List<String> roomProblems = roomProblems(api, runtime);
@@ -178,18 +231,25 @@ final class RoomChaos {
             runId + "-%");
     long droppedAcks = simulator.droppedAcks();
     log.info(
-        "Room chaos {}: rooms={} messages={} delivered={} inResendSchedule={} droppedAcks={}"
-            + " ackGateTimeouts={} orderViolations={} roomProblems={} (intake {} ms, all dispatched"
-            + " {} ms later)",
+        "Room chaos {}: rooms={} messages={} delivered={} inResendProcess={} droppedAcks={}"
+            + " ackGateTimeouts={} orderViolations={} roomProblems={} waitingWithoutInstance={}"
+            + " roomsWithSeveralInstances={}",
         runId, rooms, sequences.size(), delivered, sequences.size() - delivered, droppedAcks,
-        gateTimeouts, violations.size(), roomProblems.size(), intake.toMillis(),
-        allDispatched.toMillis());
+        gateTimeouts, violations.size(), roomProblems.size(), waitingWithoutInstance.size(),
+        severalInstances.size());
 
     assertThat(sequences).hasSize(rooms * perRoom);
     assertThat(droppedAcks).as("ACKs the simulator dropped").isPositive();
+    assertThat(gateTimeouts).as("messages that left their room at the ACK gate").isPositive();
     assertThat(violations).as("rooms whose first attempts the provider got out of order").isEmpty();
+    assertThat(waitingWithoutInstance)
+        .as("messages seen waiting in a room without a live instance")
+        .isEmpty();
+    assertThat(severalInstances).as("rooms seen with more than one live instance").isEmpty();
+    assertThat(failedChecks).as("checks that failed").isEmpty();
+    assertThat(checks.get()).as("checks of the rooms while the messages went").isPositive();
     assertThat(roomProblems)
-        .as("rooms still waiting, or whose turn is held by a delivery that is gone")
+        .as("rooms with messages still waiting, or whose turn holder is not their instance's message")
         .isEmpty();
     assertThat(runtime.createIncidentQuery().count()).as("incidents").isZero();
 
@@ -200,8 +260,10 @@ final class RoomChaos {
     for (int r = 0; r < rooms; r++) {
       JsonNode view = api.room(room(r)).getBody();
       assertThat(view.get("turnHolder").isNull()).as("turn holder of %s", room(r)).isTrue();
+      assertThat(view.get("waiting").asLong()).as("waiting in %s", room(r)).isZero();
       assertThat(view.get("delivered").asLong()).as("delivered in %s", room(r)).isEqualTo(perRoom);
     }
+    assertThat(runningResendInstances(runtime)).as("resend instances still running").isEmpty();
   }
 
   /** messageId → status, as stored. */
@@ -221,49 +283,33 @@ final class RoomChaos {
   }
 
   /**
-   * Accepted messages that are neither delivered nor dispatched with a delivery waiting for its
-   * next attempt (the resend timer or the dispatch job): lost, or not yet dispatched once.
+   * Accepted messages that are neither delivered nor dispatched with a running MessageResendProcess
+   * of their own: lost, not yet dispatched, or still in their room.
    */
   private List<String> unaccountedFor(JdbcTemplate jdbc, RuntimeService runtime) {
     Map<String, String> statuses = statuses(jdbc);
-    Set<String> inResendSchedule = inResendSchedule(runtime);
+    Set<String> inResendProcess = runningResendInstances(runtime);
     return sequences.keySet().stream()
         .filter(id -> {
           String status = statuses.get(id);
           return status == null
               || !(isDelivered(status)
-                  || (status.equals("DISPATCHED") && inResendSchedule.contains(id)));
+                  || (status.equals("DISPATCHED") && inResendProcess.contains(id)));
         })
         .map(id -> id + " " + statuses.get(id))
         .sorted()
         .toList();
   }
 
-  /**
-   * The messages whose delivery waits for its next attempt: at the resend timer, or at the dispatch
-   * job (queued or being retried).
-   */
-  private static Set<String> inResendSchedule(RuntimeService runtime) {
-    Set<String> instanceIds =
-        Stream.of("Timer_ResendDue", "Task_DispatchMessage")
-            .flatMap(activity ->
-                runtime.createExecutionQuery().processDefinitionKey(KEY).activityId(activity).list().stream())
-            .map(Execution::getProcessInstanceId)
-            .collect(Collectors.toSet());
-    if (instanceIds.isEmpty()) {
-      return Set.of();
-    }
-    return runtime.createProcessInstanceQuery().processInstanceIds(instanceIds).list().stream()
+  /** The messages of this run whose MessageResendProcess is running. */
+  private Set<String> runningResendInstances(RuntimeService runtime) {
+    return runtime.createProcessInstanceQuery()
+        .processDefinitionKey(MessageResendProcess.KEY)
+        .processInstanceBusinessKeyLike(runId + "-%")
+        .list()
+        .stream()
         .map(ProcessInstance::getBusinessKey)
         .collect(Collectors.toSet());
-  }
-
-  private static boolean isRunning(RuntimeService runtime, String messageId) {
-    return runtime.createProcessInstanceQuery()
-            .processDefinitionKey(KEY)
-            .processInstanceBusinessKey(messageId)
-            .count()
-        > 0;
   }
 
   /** Rooms whose first attempts reached the provider other than once each, in sequence order. */
@@ -284,18 +330,28 @@ final class RoomChaos {
   }
 
   /**
-   * Rooms whose view names a turn holder without a running delivery, that still have messages
-   * waiting for the turn, or whose last sequence is not the number of messages sent.
+   * Rooms with messages still waiting, whose last sequence is not the number of messages sent, or
+   * whose view names a turn holder other than the message their live instance works on.
    */
   private List<String> roomProblems(RelayApi api, RuntimeService runtime) {
     List<String> problems = new ArrayList<>();
     for (int r = 0; r < rooms; r++) {
       JsonNode view = api.room(room(r)).getBody();
       String holder = view.get("turnHolder").isNull() ? null : view.get("turnHolder").asText();
-      if ((holder != null && !isRunning(runtime, holder))
-          || view.get("waiting").asLong() != 0
-          || view.get("lastSequence").asLong() != perRoom) {
-        problems.add(room(r) + " " + view);
+      List<ProcessInstance> instances =
+          runtime.createProcessInstanceQuery()
+              .processDefinitionKey(RoomDeliveryProcess.KEY)
+              .processInstanceBusinessKey(room(r))
+              .list();
+      String working =
+          instances.size() == 1
+              ? (String) runtime.getVariable(instances.get(0).getId(), RoomDeliveryProcess.VAR_MESSAGE_ID)
+              : null;
+      if (view.get("waiting").asLong() != 0
+          || view.get("lastSequence").asLong() != perRoom
+          || instances.size() > 1
+          || (holder != null && !holder.equals(working))) {
+        problems.add(room(r) + " " + view + " instances=" + instances.size() + " working on " + working);
       }
     }
     return problems;

@@ -17,7 +17,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Issue 3's ordering promise under provider chaos on one node and PostgreSQL: many rooms × 10
+ * The rooms' ordering promise under provider chaos on one node and PostgreSQL: many rooms × 10
  * messages through the bundled simulator (see {@link RoomChaos}). The node's port is chosen up
  * front because the channel's provider URL must name it. The context is closed afterwards, so its
  * resends and callbacks do not run on under later tests.
@@ -47,12 +47,14 @@ class RoomChaosPostgresIT {
   @Autowired JdbcTemplate jdbc;
 
   @Test
-  void roomsUnderChaos_firstAttemptsInSequenceOrder_noneLost_noTurnLeaked() throws Exception {
+  void roomsUnderChaos_firstAttemptsInSequenceOrder_noneLost_noRoomWaitsWithoutInstance()
+      throws Exception {
     String base = "http://localhost:" + port;
     RelayApi api = new RelayApi(base);
     RoomChaos chaos =
         new RoomChaos("chaos-" + UUID.randomUUID().toString().substring(0, 8), ROOMS, 10);
 
+    chaos.watch(jdbc);
     chaos.sendAll(List.of(api), 8);
 
     chaos.verify(api, new SimulatorClient(base), jdbc, runtime);

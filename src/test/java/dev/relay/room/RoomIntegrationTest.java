@@ -16,11 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -28,13 +30,12 @@ import org.springframework.web.client.RestClient;
 
 /**
  * The base of the room tests that play the provider's callbacks themselves: channels of their
- * own on the {@link dev.relay.support.ProviderStub} (which never calls back), the room API's
- * repair call, and the engine REST API as an operator uses it. The repair interval is left to the
- * subclasses, so each says whether the scheduled repair may run.
+ * own on the {@link dev.relay.support.ProviderStub} (which never calls back), and the engine REST
+ * API as an operator uses it.
  */
 abstract class RoomIntegrationTest extends RelayIntegrationTest {
 
-  /** A room on this channel keeps its turn until the holder is ACKed or ends: no gate, no resend. */
+  /** A room on this channel waits for its message's ACK for good: no gate, no resend. */
   static final String HOLDING_CHANNEL = "slowchat";
   /** A room on this channel moves on 500 ms after a dispatch; the message resends after 1 s, 2 s. */
   static final String GATED_CHANNEL = "gatechat";
@@ -42,6 +43,9 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
   static final Duration LAST_RESEND_DELAY = Duration.ofSeconds(2);
   /** A room on this channel moves on 5 s after a dispatch: time for a test to line things up. */
   static final String SLOW_GATE_CHANNEL = "slowgatechat";
+
+  /** The Cockpit user of application.yml. */
+  static final String OPERATOR = "demo:demo";
 
   @DynamicPropertySource
   static void channelsOfTheseTests(DynamicPropertyRegistry registry) {
@@ -82,12 +86,12 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
   }
 
   /**
-   * A room's three messages; the first holds the turn, the provider has it and its delivery waits
-   * for its resend, the others wait for the turn.
+   * A room with three messages: the provider has the first, and the room's instance waits for its
+   * ACK; the other two wait in the room's queue.
    */
   record Room(String id, String first, String second, String third) {}
 
-  Room roomWithHolderAndTwoWaiting() {
+  Room roomWithThreeMessagesFirstAwaitingAck() {
     String id = newId("room");
     Room room = new Room(id, id + "-m1", id + "-m2", id + "-m3");
     for (String messageId : List.of(room.first(), room.second(), room.third())) {
@@ -95,13 +99,29 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
           .isEqualTo(HttpStatus.ACCEPTED);
     }
     eventually().until(() -> provider.calls(room.first()).size(), equalTo(1));
-    // the dispatch job has committed: the delivery waits for its (distant) resend
-    eventually().until(() -> activeActivities(room.first()).contains("Timer_ResendDue"));
-    JsonNode view = api.room(id).getBody();
-    assertThat(view.get("turnHolder").asText()).isEqualTo(room.first());
-    assertThat(view.get("waiting").asLong()).isEqualTo(2);
+    // the dispatch job has committed: the instance waits for the ACK
+    eventually().until(() -> activeActivities(roomInstance(id)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    assertThat(currentMessage(id)).isEqualTo(room.first());
+    assertRoomView(id, room.first(), 2, 0);
     assertThat(provider.calls(room.second())).isEmpty();
     return room;
+  }
+
+  /** API.md §2's room view: who holds the room's turn, how many wait, how many are delivered. */
+  void assertRoomView(String roomId, String turnHolder, long waiting, long delivered) {
+    JsonNode view = api.room(roomId).getBody();
+    assertThat(view.get("turnHolder").isNull() ? null : view.get("turnHolder").asText())
+        .as("turnHolder of %s", roomId)
+        .isEqualTo(turnHolder);
+    assertThat(view.get("waiting").asLong()).as("waiting in %s", roomId).isEqualTo(waiting);
+    assertThat(view.get("delivered").asLong()).as("delivered in %s", roomId).isEqualTo(delivered);
+  }
+
+  /** The Idempotency-Keys of the room's provider calls, oldest first. */
+  List<String> providerCallsOfRoom(String roomId) {
+    return provider.callsStartingWith(roomId + "-").stream()
+        .map(call -> call.getHeader("Idempotency-Key"))
+        .toList();
   }
 
   /** Plays the provider's callbacks of one channel. */
@@ -110,19 +130,40 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
         URI.create("http://localhost:" + serverPort + "/webhooks/" + channel), WEBHOOK_SECRET);
   }
 
-  ResponseEntity<JsonNode> repair(String roomId) {
-    return http.post().uri("/api/rooms/{id}/repair", roomId).retrieve().toEntity(JsonNode.class);
-  }
-
   /** {@code DELETE /engine-rest/engine/{engine}/process-instance/{id}} as the Cockpit user. */
-  ResponseEntity<Void> deleteInstance(String messageId, boolean skipCustomListeners) {
-    String basic = Base64.getEncoder().encodeToString("demo:demo".getBytes());
+  ResponseEntity<Void> deleteInstance(String processInstanceId, boolean skipCustomListeners) {
     return http.delete()
         .uri("/engine-rest/engine/{engine}/process-instance/{id}?skipCustomListeners={skip}",
-            engine.getName(), instance(messageId).getId(), skipCustomListeners)
-        .header(HttpHeaders.AUTHORIZATION, "Basic " + basic)
+            engine.getName(), processInstanceId, skipCustomListeners)
+        .header(HttpHeaders.AUTHORIZATION, operator())
         .retrieve()
         .toBodilessEntity();
+  }
+
+  /**
+   * {@code POST /engine-rest/engine/{engine}/process-definition/key/RoomDeliveryProcess/start}
+   * with the room as business key, as an operator could from Cockpit or a script.
+   */
+  ResponseEntity<JsonNode> startRoomInstance(String roomId) {
+    return http.post()
+        .uri("/engine-rest/engine/{engine}/process-definition/key/{key}/start",
+            engine.getName(), RoomDeliveryProcess.KEY)
+        .header(HttpHeaders.AUTHORIZATION, operator())
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(Map.of("businessKey", roomId))
+        .retrieve()
+        .toEntity(JsonNode.class);
+  }
+
+  private static String operator() {
+    return "Basic " + Base64.getEncoder().encodeToString(OPERATOR.getBytes());
+  }
+
+  /** Where the instance waits; empty once it has ended. */
+  List<String> activeActivities(String processInstanceId) {
+    ProcessInstance instance =
+        runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).singleResult();
+    return activeActivities(instance);
   }
 
   static Map<String, Object> message(String messageId, String room, String channel) {

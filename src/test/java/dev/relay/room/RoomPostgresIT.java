@@ -9,6 +9,7 @@ import dev.relay.support.EmbeddedPostgresConfiguration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -17,23 +18,23 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.context.ActiveProfiles;
 
-/** {@link RoomTurnScenarios} on PostgreSQL, and what only PostgreSQL shows. */
+/** {@link RoomScenarios} on PostgreSQL, and what only PostgreSQL shows. */
 @ActiveProfiles({"test", "postgres"})
 @Import(EmbeddedPostgresConfiguration.class)
-class RoomTurnPostgresIT extends RoomTurnScenarios {
+class RoomPostgresIT extends RoomScenarios {
 
   @Autowired DataSource dataSource;
 
   /**
-   * The ACK of a turn holder and its ACK gate timeout, at the same moment: both pass the same turn
-   * on, under the room's lock and the message's lock. Once the holder is dispatched, the test holds
-   * the room's row lock itself until the gate timeout's release waits for it and the ACK waits too
-   * (for the room or for the message, depending on the order the two paths lock in), then lets go.
-   * With one lock order on both paths nothing deadlocks; PostgreSQL counts every deadlock it had
-   * to break.
+   * The ACK of the room's message and its ACK gate timeout, at the same moment: the gate's
+   * hand-over and the webhook both take the message's row lock, then the room's. Once the room
+   * waits for the ACK, the test holds the message's row lock itself until the gate timeout's
+   * hand-over waits for it and the ACK waits too, then lets go. Whichever comes first, the ACK is
+   * applied once, reaches whichever instance waits for it, and the room moves on once; with one
+   * lock order on both paths nothing deadlocks (PostgreSQL counts every deadlock it had to break).
    */
   @Test
-  void ackMeetsGateTimeoutOfTheSameMessage_turnPassesOnce_noDeadlock() throws Exception {
+  void ackMeetsGateTimeoutOfTheSameMessage_roomMovesOnOnce_noDeadlock() throws Exception {
     String room = newId("meeting");
     String first = room + "-m1";
     String second = room + "-m2";
@@ -41,28 +42,36 @@ class RoomTurnPostgresIT extends RoomTurnScenarios {
         .isEqualTo(HttpStatus.ACCEPTED);
     assertThat(api.send(message(second, room, SLOW_GATE_CHANNEL)).getStatusCode())
         .isEqualTo(HttpStatus.ACCEPTED);
-    eventually().until(() -> activeActivities(first).contains("Timer_ResendDue"));
+    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    String instance = roomInstance(room).getId();
     long deadlocksBefore = deadlocks();
 
     CompletableFuture<Integer> ack;
     try (Connection lock = dataSource.getConnection()) {
       lock.setAutoCommit(false);
-      try (PreparedStatement roomRow =
-          lock.prepareStatement("select turn_holder from relay_room where room_id = ? for update")) {
-        roomRow.setString(1, room);
-        roomRow.executeQuery().close();
+      try (PreparedStatement messageRow =
+          lock.prepareStatement("select status from relay_message where message_id = ? for update")) {
+        messageRow.setString(1, first);
+        messageRow.executeQuery().close();
       }
-      eventually().until(this::waitingForARowLock, equalTo(1)); // the gate timeout's release
+      eventually().until(this::waitingForARowLock, equalTo(1)); // the gate timeout's hand-over
       ack = CompletableFuture.supplyAsync(() -> callbacks(SLOW_GATE_CHANNEL).send(delivered(first)));
-      eventually().until(this::waitingForARowLock, equalTo(2)); // and the ACK's
+      eventually().until(this::waitingForARowLock, equalTo(2)); // and the ACK
       lock.commit();
     }
 
     assertThat(ack.get()).isEqualTo(200);
     eventually().until(() -> provider.calls(second).size(), equalTo(1));
+    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    assertThat(roomInstance(room).getId()).isEqualTo(instance);
+    assertThat(currentMessage(room)).isEqualTo(second);
     assertThat(api.status(first)).isEqualTo("DELIVERED");
-    assertThat(api.events(first)).containsOnlyOnce("TURN_PASSED");
-    assertThat(api.room(room).getBody().get("turnHolder").asText()).isEqualTo(second);
+    assertThat(api.events(first)).containsOnlyOnce("DELIVERED", "DISPATCHED");
+    assertThat(api.events(second)).containsOnlyOnce("TURN_GRANTED", "DISPATCHED");
+    assertThat(provider.calls(first)).hasSize(1);
+    // the gate came first (the ACK reached the message's own, new instance) or the ACK did
+    assertThat(resendInstance(first)).isNull();
+    assertRoomView(room, second, 0, 1);
     // a broken deadlock reaches the statistics when its victim's session next goes idle
     await("no deadlock counted")
         .during(Duration.ofSeconds(5))
