@@ -3,12 +3,11 @@ package dev.relay.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.relay.channel.RelayChannelsProperties.Channel;
+import dev.relay.support.TestPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The policies the diagrams' timers, retry cycles and gateways read. */
@@ -18,20 +17,12 @@ class ChannelPoliciesTest {
   private static final Instant FIRST = Instant.parse("2025-03-01T10:00:00Z");
 
   private final ChannelPolicies policies =
-      new ChannelPolicies(
-          new RelayChannelsProperties(
-              Map.of(
-                  CHANNEL,
-                  new Channel(
-                      "http://provider.invalid",
-                      "token",
-                      "secret",
-                      Duration.ofSeconds(2),
-                      List.of(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(4)),
-                      5,
-                      null)),
-              List.of(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofMinutes(1)),
-              Duration.ofSeconds(10)));
+      TestPolicies.of(
+          CHANNEL,
+          Duration.ofSeconds(2),
+          List.of(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(4)),
+          5,
+          List.of(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofMinutes(1)));
 
   @Test
   void resendsAreDueAtTheFirstAttemptPlusTheDelaysOneAfterTheOther() {

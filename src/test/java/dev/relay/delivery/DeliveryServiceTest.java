@@ -18,16 +18,14 @@ import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.ProviderGateway;
 import dev.relay.channel.ProviderGateway.ProviderRequest;
 import dev.relay.channel.ProviderRejectedException;
-import dev.relay.channel.RelayChannelsProperties;
-import dev.relay.channel.RelayChannelsProperties.Channel;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryService.Dispatch;
+import dev.relay.support.TestPolicies;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,20 +55,8 @@ class DeliveryServiceTest {
   private final PlatformTransactionManager transactions = mock(PlatformTransactionManager.class);
   private final TransactionStatus ownTransaction = mock(TransactionStatus.class);
   private final ChannelPolicies policies =
-      new ChannelPolicies(
-          new RelayChannelsProperties(
-              Map.of(
-                  CHANNEL,
-                  new Channel(
-                      "http://provider.invalid",
-                      "token",
-                      "secret",
-                      Duration.ofSeconds(2),
-                      List.of(Duration.ofSeconds(15)),
-                      8,
-                      null)),
-              DISPATCH_RETRY_DELAYS,
-              Duration.ofSeconds(10)));
+      TestPolicies.of(
+          CHANNEL, Duration.ofSeconds(2), List.of(Duration.ofSeconds(15)), 8, DISPATCH_RETRY_DELAYS);
 
   private DeliveryService service;
 

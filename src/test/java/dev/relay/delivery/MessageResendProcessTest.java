@@ -22,17 +22,15 @@ import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 import dev.relay.channel.ChannelPolicies;
-import dev.relay.channel.RelayChannelsProperties;
-import dev.relay.channel.RelayChannelsProperties.Channel;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.fallback.FallbackNotificationProcess;
+import dev.relay.support.TestPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Date;
 import java.util.List;
-import java.util.Map;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
@@ -82,20 +80,8 @@ class MessageResendProcessTest {
   private final DeliveryService deliveries = mock(DeliveryService.class);
   private final List<String> fallbackNotified = new ArrayList<>();
   private final ChannelPolicies policies =
-      new ChannelPolicies(
-          new RelayChannelsProperties(
-              Map.of(
-                  CHANNEL,
-                  new Channel(
-                      "http://provider.invalid",
-                      "token",
-                      "secret",
-                      ACK_GATE_TIMEOUT,
-                      RESEND_DELAYS,
-                      MAX_ATTEMPTS,
-                      null)),
-              DISPATCH_RETRY_DELAYS,
-              Duration.ofSeconds(10)));
+      TestPolicies.of(
+          CHANNEL, ACK_GATE_TIMEOUT, RESEND_DELAYS, MAX_ATTEMPTS, DISPATCH_RETRY_DELAYS);
 
   private FakeProvider provider;
   private RuntimeService runtime;

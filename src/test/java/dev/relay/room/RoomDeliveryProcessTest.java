@@ -23,12 +23,11 @@ import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 import dev.relay.channel.ChannelPolicies;
-import dev.relay.channel.RelayChannelsProperties;
-import dev.relay.channel.RelayChannelsProperties.Channel;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryReport;
 import dev.relay.delivery.DeliveryService;
 import dev.relay.delivery.FakeProvider;
+import dev.relay.support.TestPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -85,20 +84,8 @@ class RoomDeliveryProcessTest {
   private final Deque<RoomQueue.Taken> waiting = new ArrayDeque<>();
 
   private final ChannelPolicies policies =
-      new ChannelPolicies(
-          new RelayChannelsProperties(
-              Map.of(
-                  CHANNEL,
-                  new Channel(
-                      "http://provider.invalid",
-                      "token",
-                      "secret",
-                      ACK_GATE_TIMEOUT,
-                      List.of(Duration.ofSeconds(15)),
-                      8,
-                      null)),
-              DISPATCH_RETRY_DELAYS,
-              Duration.ofSeconds(10)));
+      TestPolicies.of(
+          CHANNEL, ACK_GATE_TIMEOUT, List.of(Duration.ofSeconds(15)), 8, DISPATCH_RETRY_DELAYS);
 
   private FakeProvider provider;
   private RuntimeService runtime;
