@@ -6,6 +6,7 @@ import static dev.relay.delivery.FakeProvider.Reply.UNAVAILABLE;
 import static dev.relay.delivery.MessageResendProcess.VAR_ATTEMPT;
 import static dev.relay.delivery.MessageResendProcess.VAR_CHANNEL;
 import static dev.relay.delivery.MessageResendProcess.VAR_FIRST_ATTEMPT_AT;
+import static dev.relay.support.EngineJobs.inFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
@@ -24,6 +25,7 @@ import static org.mockito.Mockito.when;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.fallback.FallbackNotificationProcess;
+import dev.relay.support.EngineJobs;
 import dev.relay.support.TestPolicies;
 import java.time.Duration;
 import java.time.Instant;
@@ -527,18 +529,6 @@ class MessageResendProcessTest {
   }
 
   private List<String> jobsOf(ProcessInstance instance) {
-    return management.createJobQuery().processInstanceId(instance.getId()).list().stream()
-        .map(
-            job ->
-                management
-                    .createJobDefinitionQuery()
-                    .jobDefinitionId(job.getJobDefinitionId())
-                    .singleResult()
-                    .getActivityId())
-        .toList();
-  }
-
-  private static Date inFuture(Duration delay) {
-    return Date.from(ClockUtil.getCurrentTime().toInstant().plus(delay));
+    return EngineJobs.activitiesOf(management, instance);
   }
 }

@@ -7,6 +7,7 @@ import static dev.relay.delivery.FakeProvider.Reply.UNAVAILABLE;
 import static dev.relay.room.RoomDeliveryProcess.MESSAGE_QUEUED;
 import static dev.relay.room.RoomDeliveryProcess.VAR_CHANNEL;
 import static dev.relay.room.RoomDeliveryProcess.VAR_MESSAGE_ID;
+import static dev.relay.support.EngineJobs.inFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
@@ -27,6 +28,7 @@ import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryReport;
 import dev.relay.delivery.DeliveryService;
 import dev.relay.delivery.FakeProvider;
+import dev.relay.support.EngineJobs;
 import dev.relay.support.TestPolicies;
 import java.time.Duration;
 import java.time.Instant;
@@ -566,18 +568,6 @@ class RoomDeliveryProcessTest {
 
   /** The activities whose jobs (async steps, timers) the instance has now. */
   private List<String> jobsOf(ProcessInstance instance) {
-    return management.createJobQuery().processInstanceId(instance.getId()).list().stream()
-        .map(
-            job ->
-                management
-                    .createJobDefinitionQuery()
-                    .jobDefinitionId(job.getJobDefinitionId())
-                    .singleResult()
-                    .getActivityId())
-        .toList();
-  }
-
-  private static Date inFuture(Duration delay) {
-    return Date.from(ClockUtil.getCurrentTime().toInstant().plus(delay));
+    return EngineJobs.activitiesOf(management, instance);
   }
 }
