@@ -29,7 +29,8 @@ class ModularityTest {
       Map.ofEntries(
           // channel: @KnownChannel checks the request's channel against the configured ones
           entry("intake", Set.of("room", "delivery", "timeline", "channel")),
-          entry("room", Set.of("delivery", "channel", "timeline")),
+          // engine: whether the room's instance still runs, by primary key
+          entry("room", Set.of("delivery", "channel", "timeline", "engine")),
           entry("delivery", Set.of("channel", "timeline")),
           entry("fallback", Set.of("delivery", "timeline")),
           entry("webhook", Set.of("delivery", "channel")),

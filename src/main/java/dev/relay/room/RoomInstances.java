@@ -3,6 +3,7 @@ package dev.relay.room;
 import static dev.relay.room.RoomDeliveryProcess.KEY;
 import static dev.relay.room.RoomDeliveryProcess.MESSAGE_QUEUED;
 
+import dev.relay.engine.ProcessInstanceLookup;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.stereotype.Component;
@@ -12,9 +13,11 @@ import org.springframework.stereotype.Component;
 class RoomInstances {
 
   private final RuntimeService runtime;
+  private final ProcessInstanceLookup lookup;
 
-  RoomInstances(RuntimeService runtime) {
+  RoomInstances(RuntimeService runtime, ProcessInstanceLookup lookup) {
     this.runtime = runtime;
+    this.lookup = lookup;
   }
 
   /** Starts the room's instance; it runs on, in the caller's transaction, up to its dispatch job. */
@@ -23,7 +26,7 @@ class RoomInstances {
   }
 
   boolean isRunning(String processInstanceId) {
-    return runtime.createProcessInstanceQuery().processInstanceId(processInstanceId).count() > 0;
+    return lookup.isRunning(processInstanceId);
   }
 
   /**

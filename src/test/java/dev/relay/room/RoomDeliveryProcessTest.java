@@ -28,6 +28,7 @@ import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryReport;
 import dev.relay.delivery.DeliveryService;
 import dev.relay.delivery.FakeProvider;
+import dev.relay.engine.ProcessInstanceLookup;
 import dev.relay.support.EngineJobs;
 import dev.relay.support.TestPolicies;
 import java.time.Duration;
@@ -99,7 +100,7 @@ class RoomDeliveryProcessTest {
     BpmnAwareTests.init(processEngine);
     runtime = processEngine.getRuntimeService();
     management = processEngine.getManagementService();
-    instances = new RoomInstances(runtime);
+    instances = new RoomInstances(runtime, new ProcessInstanceLookup(processEngine));
     ClockUtil.setCurrentTime(Date.from(START));
 
     Mocks.register("channelPolicies", policies);
