@@ -1,0 +1,140 @@
+package dev.relay.engine;
+
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import org.camunda.bpm.engine.impl.ProcessEngineImpl;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.cfg.TransactionState;
+import org.camunda.bpm.engine.impl.cmd.UnlockJobCmd;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
+import org.camunda.bpm.engine.impl.interceptor.Session;
+import org.camunda.bpm.engine.impl.interceptor.SessionFactory;
+import org.camunda.bpm.engine.impl.jobexecutor.ExecuteJobHelper;
+import org.camunda.bpm.engine.impl.jobexecutor.JobExecutor;
+import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs a job that is due now on the node whose transaction created it, right after that
+ * transaction commits, instead of leaving it for job acquisition to find: the room's next dispatch,
+ * created by the ACK's webhook or by intake, starts at once and without acquisition's query, lock
+ * update and commit.
+ *
+ * <p>The job is inserted already locked by this node for the job executor's lock time, so no other
+ * node takes it meanwhile; should this node die first, the lock expires and any node acquires it as
+ * usual. A job that fails goes back to acquisition with its retry's due date, as any job does. A
+ * job created by a running job of its own instance is left to the engine, which runs it the same
+ * way (exclusive continuation).
+ */
+@Component
+class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
+
+  private static final Logger log = LoggerFactory.getLogger(JobsRunWhereCreated.class);
+
+  @Override
+  public void preInit(ProcessEngineConfigurationImpl configuration) {
+    List<SessionFactory> factories = new ArrayList<>();
+    if (configuration.getCustomSessionFactories() != null) {
+      factories.addAll(configuration.getCustomSessionFactories());
+    }
+    factories.add(
+        new SessionFactory() {
+          @Override
+          public Class<?> getSessionType() {
+            return JobManager.class;
+          }
+
+          @Override
+          public Session openSession() {
+            return new LocalJobManager();
+          }
+        });
+    configuration.setCustomSessionFactories(factories);
+  }
+
+  static class LocalJobManager extends JobManager {
+
+    @Override
+    protected void hintJobExecutor(JobEntity job) {
+      ProcessEngineConfigurationImpl configuration = Context.getProcessEngineConfiguration();
+      JobExecutor executor = configuration.getJobExecutor();
+      if (!(executor instanceof SpringJobExecutor spring)
+          || !executor.isActive()
+          || continuesRunningJob(job)
+          || job.isSuspended()
+          || !isJobDue(job)
+          || !isJobPriorityInJobExecutorPriorityRange(job.getPriority())) {
+        super.hintJobExecutor(job);
+        return;
+      }
+      Date now = ClockUtil.getCurrentTime();
+      job.setLockOwner(executor.getLockOwner());
+      job.setLockExpirationTime(new Date(now.getTime() + executor.getLockTimeInMillis()));
+      String jobId = job.getId();
+      ProcessEngineImpl engine = configuration.getProcessEngine();
+      Context.getCommandContext()
+          .getTransactionContext()
+          .addTransactionListener(
+              TransactionState.COMMITTED, committed -> start(spring, engine, jobId));
+    }
+
+    private boolean continuesRunningJob(JobEntity job) {
+      JobExecutorContext running = Context.getJobExecutorContext();
+      return running != null
+          && running.isExecutingExclusiveJob()
+          && areInSameProcessInstance(job, running.getCurrentJob());
+    }
+  }
+
+  private static void start(SpringJobExecutor executor, ProcessEngineImpl engine, String jobId) {
+    try {
+      executor.getTaskExecutor().execute(() -> run(executor, engine, jobId));
+    } catch (RejectedExecutionException busy) {
+      // every job thread busy and the queue full: acquisition takes it once the lock is gone
+      engine
+          .getProcessEngineConfiguration()
+          .getCommandExecutorTxRequiresNew()
+          .execute(new UnlockJobCmd(jobId));
+      executor.jobWasAdded();
+    }
+  }
+
+  /**
+   * What the job executor's own runnable does for a batch of one, without waking acquisition
+   * afterwards: nothing new is waiting for it.
+   */
+  private static void run(JobExecutor executor, ProcessEngineImpl engine, String jobId) {
+    CommandExecutor commands = engine.getProcessEngineConfiguration().getCommandExecutorTxRequired();
+    if (!executor.isActive()) {
+      commands.execute(new UnlockJobCmd(jobId));
+      return;
+    }
+    JobExecutorContext context = new JobExecutorContext();
+    List<String> queue = context.getCurrentProcessorJobQueue();
+    queue.add(jobId);
+    Context.setJobExecutorContext(context);
+    try {
+      while (!queue.isEmpty()) {
+        String next = queue.remove(0);
+        try {
+          ExecuteJobHelper.executeJob(next, commands);
+        } catch (RuntimeException failure) {
+          // the job's failure is already recorded on it (retries, incident); nothing to add
+          log.debug("job {} failed", next, failure);
+        }
+      }
+    } finally {
+      Context.removeJobExecutorContext();
+    }
+  }
+}
