@@ -29,9 +29,9 @@ class ModularityTest {
       Map.ofEntries(
           // channel: @KnownChannel checks the request's channel against the configured ones
           entry("intake", Set.of("room", "delivery", "timeline", "channel")),
-          // engine: whether the room's instance still runs, by primary key
+          // engine: the hot path's lookups of instances (ProcessInstances)
           entry("room", Set.of("delivery", "channel", "timeline", "engine")),
-          entry("delivery", Set.of("channel", "timeline")),
+          entry("delivery", Set.of("channel", "timeline", "engine")),
           entry("fallback", Set.of("delivery", "timeline")),
           entry("webhook", Set.of("delivery", "channel")),
           entry("receipt", Set.of()),

@@ -2,6 +2,7 @@ package dev.relay.delivery;
 
 import static dev.relay.delivery.MessageResendProcess.*;
 
+import dev.relay.engine.ProcessInstances;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,9 +14,11 @@ import org.springframework.stereotype.Component;
 class DeliveryInstances {
 
   private final RuntimeService runtime;
+  private final ProcessInstances engineInstances;
 
-  DeliveryInstances(RuntimeService runtime) {
+  DeliveryInstances(RuntimeService runtime, ProcessInstances engineInstances) {
     this.runtime = runtime;
+    this.engineInstances = engineInstances;
   }
 
   /** @return the id of the message's new MessageResendProcess instance */
@@ -39,10 +42,9 @@ class DeliveryInstances {
    * the message row at its next step: nothing is lost).
    */
   void report(String processInstanceId, DeliveryReport report) {
-    runtime
-        .createMessageCorrelation(DeliveryReport.MESSAGE)
-        .processInstanceId(processInstanceId)
-        .setVariables(Map.of(DeliveryReport.VARIABLE, report.asVariable()))
-        .correlateAllWithResult();
+    engineInstances.messageReceived(
+        processInstanceId,
+        DeliveryReport.MESSAGE,
+        Map.of(DeliveryReport.VARIABLE, report.asVariable()));
   }
 }

@@ -3,7 +3,8 @@ package dev.relay.room;
 import static dev.relay.room.RoomDeliveryProcess.KEY;
 import static dev.relay.room.RoomDeliveryProcess.MESSAGE_QUEUED;
 
-import dev.relay.engine.ProcessInstanceLookup;
+import dev.relay.engine.ProcessInstances;
+import java.util.Map;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.RuntimeService;
 import org.springframework.stereotype.Component;
@@ -13,11 +14,11 @@ import org.springframework.stereotype.Component;
 class RoomInstances {
 
   private final RuntimeService runtime;
-  private final ProcessInstanceLookup lookup;
+  private final ProcessInstances engineInstances;
 
-  RoomInstances(RuntimeService runtime, ProcessInstanceLookup lookup) {
+  RoomInstances(RuntimeService runtime, ProcessInstances engineInstances) {
     this.runtime = runtime;
-    this.lookup = lookup;
+    this.engineInstances = engineInstances;
   }
 
   /** Starts the room's instance; it runs on, in the caller's transaction, up to its dispatch job. */
@@ -26,7 +27,7 @@ class RoomInstances {
   }
 
   boolean isRunning(String processInstanceId) {
-    return lookup.isRunning(processInstanceId);
+    return engineInstances.isRunning(processInstanceId);
   }
 
   /**
@@ -39,11 +40,7 @@ class RoomInstances {
    */
   boolean wake(String processInstanceId) {
     try {
-      return !runtime
-          .createMessageCorrelation(MESSAGE_QUEUED)
-          .processInstanceId(processInstanceId)
-          .correlateAllWithResult()
-          .isEmpty();
+      return engineInstances.messageReceived(processInstanceId, MESSAGE_QUEUED, Map.of());
     } catch (OptimisticLockingException collision) {
       throw collision;
     } catch (RuntimeException e) {

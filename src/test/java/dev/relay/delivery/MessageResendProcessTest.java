@@ -24,6 +24,7 @@ import static org.mockito.Mockito.when;
 
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.TransientProviderException;
+import dev.relay.engine.ProcessInstances;
 import dev.relay.fallback.FallbackNotificationProcess;
 import dev.relay.support.EngineJobs;
 import dev.relay.support.TestPolicies;
@@ -95,7 +96,7 @@ class MessageResendProcessTest {
     BpmnAwareTests.init(processEngine);
     runtime = processEngine.getRuntimeService();
     management = processEngine.getManagementService();
-    instances = new DeliveryInstances(runtime);
+    instances = new DeliveryInstances(runtime, new ProcessInstances(processEngine));
     // the room hands the message over when its ACK gate times out
     ClockUtil.setCurrentTime(Date.from(FIRST_ATTEMPT_AT.plus(ACK_GATE_TIMEOUT)));
 

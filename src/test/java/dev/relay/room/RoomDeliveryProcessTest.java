@@ -28,7 +28,7 @@ import dev.relay.channel.TransientProviderException;
 import dev.relay.delivery.DeliveryReport;
 import dev.relay.delivery.DeliveryService;
 import dev.relay.delivery.FakeProvider;
-import dev.relay.engine.ProcessInstanceLookup;
+import dev.relay.engine.ProcessInstances;
 import dev.relay.support.EngineJobs;
 import dev.relay.support.TestPolicies;
 import java.time.Duration;
@@ -100,7 +100,7 @@ class RoomDeliveryProcessTest {
     BpmnAwareTests.init(processEngine);
     runtime = processEngine.getRuntimeService();
     management = processEngine.getManagementService();
-    instances = new RoomInstances(runtime, new ProcessInstanceLookup(processEngine));
+    instances = new RoomInstances(runtime, new ProcessInstances(processEngine));
     ClockUtil.setCurrentTime(Date.from(START));
 
     Mocks.register("channelPolicies", policies);
@@ -505,12 +505,13 @@ class RoomDeliveryProcessTest {
    * @return how many instances it reached
    */
   private int report(ProcessInstance room, DeliveryReport report) {
-    return runtime
-        .createMessageCorrelation(DeliveryReport.MESSAGE)
-        .processInstanceId(room.getId())
-        .setVariables(Map.of(DeliveryReport.VARIABLE, report.asVariable()))
-        .correlateAllWithResult()
-        .size();
+    boolean reached =
+        new ProcessInstances(processEngine)
+            .messageReceived(
+                room.getId(),
+                DeliveryReport.MESSAGE,
+                Map.of(DeliveryReport.VARIABLE, report.asVariable()));
+    return reached ? 1 : 0;
   }
 
   /** Dispatched: waits for the message's report, up to the channel's ACK gate from the dispatch. */
