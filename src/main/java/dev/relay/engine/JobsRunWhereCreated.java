@@ -3,6 +3,8 @@ package dev.relay.engine;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
@@ -22,6 +24,7 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,12 +37,23 @@ import org.springframework.stereotype.Component;
  * node takes it meanwhile; should this node die first, the lock expires and any node acquires it as
  * usual. A job that fails goes back to acquisition with its retry's due date, as any job does. A
  * job created by a running job of its own instance is left to the engine, which runs it the same
- * way (exclusive continuation).
+ * way (exclusive continuation). With the job executor's queue full the job is left to acquisition
+ * from the start; should the queue fill between the commit and the hand-over, the job is unlocked
+ * by a thread of its own: the committing thread still holds its connection, and asking the pool for
+ * a second one there can deadlock a node under load.
  */
 @Component
 class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   private static final Logger log = LoggerFactory.getLogger(JobsRunWhereCreated.class);
+
+  private static final ExecutorService UNLOCKER =
+      Executors.newSingleThreadExecutor(
+          task -> {
+            Thread thread = new Thread(task, "relay-job-unlock");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
@@ -70,6 +84,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       JobExecutor executor = configuration.getJobExecutor();
       if (!(executor instanceof SpringJobExecutor spring)
           || !executor.isActive()
+          || !hasRoom(spring)
           || continuesRunningJob(job)
           || job.isSuspended()
           || !isJobDue(job)
@@ -88,6 +103,11 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
               TransactionState.COMMITTED, committed -> start(spring, engine, jobId));
     }
 
+    private static boolean hasRoom(SpringJobExecutor executor) {
+      return !(executor.getTaskExecutor() instanceof ThreadPoolTaskExecutor pool)
+          || pool.getThreadPoolExecutor().getQueue().remainingCapacity() > 0;
+    }
+
     private boolean continuesRunningJob(JobEntity job) {
       JobExecutorContext running = Context.getJobExecutorContext();
       return running != null
@@ -101,11 +121,14 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       executor.getTaskExecutor().execute(() -> run(executor, engine, jobId));
     } catch (RejectedExecutionException busy) {
       // every job thread busy and the queue full: acquisition takes it once the lock is gone
-      engine
-          .getProcessEngineConfiguration()
-          .getCommandExecutorTxRequiresNew()
-          .execute(new UnlockJobCmd(jobId));
-      executor.jobWasAdded();
+      UNLOCKER.execute(
+          () -> {
+            engine
+                .getProcessEngineConfiguration()
+                .getCommandExecutorTxRequired()
+                .execute(new UnlockJobCmd(jobId));
+            executor.jobWasAdded();
+          });
     }
   }
 

@@ -131,7 +131,8 @@ public final class ProviderStub {
     return postRequestedFor(urlEqualTo(MESSAGES));
   }
 
-  private static ResponseDefinitionBuilder accepted() {
+  /** The provider's answer to an accepted message. */
+  public static ResponseDefinitionBuilder accepted() {
     return aResponse()
         .withStatus(200)
         .withHeader("Content-Type", "application/json")
