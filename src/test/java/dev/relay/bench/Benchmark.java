@@ -7,6 +7,8 @@ import dev.relay.RelayApplication;
 import dev.relay.bench.Accounting.FirstAttempt;
 import dev.relay.bench.Result.ProcessFigures;
 import dev.relay.bench.Sampler.Sample;
+import dev.relay.support.ChildJvm;
+import dev.relay.support.Poll;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,7 @@
 package dev.relay.bench;
 
 import dev.relay.bench.Workload.Message;
+import dev.relay.support.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

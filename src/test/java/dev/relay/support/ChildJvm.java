@@ -1,4 +1,4 @@
-package dev.relay.bench;
+package dev.relay.support;
 
 import java.io.File;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
 /**
  * A Relay node or the simulator in a JVM of its own, on the harness's class path, with its output
  * in a log file. A Relay node gets it minus the test classes, so that nothing of the tests is
- * scanned into it; the simulator needs them for the benchmark's figures ({@link BenchSimulator}).
+ * scanned into it; the benchmark's simulator needs them for its figures ({@code BenchSimulator}).
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
 
   private final String name;
   private final int port;
@@ -42,7 +42,7 @@ final class ChildJvm implements AutoCloseable {
    * @param withTestClasses whether the class path keeps the test classes
    * @param dir working directory, and where {@code <name>.log} goes
    */
-  static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
+  public static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
       String mainClass, boolean withTestClasses, List<String> args, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -65,7 +65,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /** Waits until {@code /actuator/health} says UP. */
-  void awaitHealthy(HttpClient http, Duration timeout) {
+  public void awaitHealthy(HttpClient http, Duration timeout) {
     HttpRequest health = HttpRequest.newBuilder(uri("/actuator/health"))
         .timeout(Duration.ofSeconds(5)).build();
     boolean up = Poll.until(timeout, Duration.ofMillis(500), () -> {
@@ -84,20 +84,25 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("http://localhost:" + port + path);
+  }
+
+  /** SIGKILL, as a crash or the OOM killer would: no shutdown hook runs. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 
   /** SIGTERM, then SIGKILL if it has not stopped within 10 s. Safe to call twice. */
@@ -132,7 +137,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /** A port nobody listens on right now (the children are told their ports up front). */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -1,4 +1,4 @@
-package dev.relay.bench;
+package dev.relay.support;
 
 import static org.awaitility.Awaitility.await;
 
@@ -6,13 +6,13 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.awaitility.core.ConditionTimeoutException;
 
-/** The harness's bounded waits: poll a condition until it holds or the time is up. */
-final class Poll {
+/** Bounded waits outside a Spring test: poll a condition until it holds or the time is up. */
+public final class Poll {
 
   private Poll() {}
 
   /** True once the condition holds; false when {@code timeout} passed first. */
-  static boolean until(Duration timeout, Duration every, Callable<Boolean> condition) {
+  public static boolean until(Duration timeout, Duration every, Callable<Boolean> condition) {
     try {
       await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(every).until(condition);
       return true;
