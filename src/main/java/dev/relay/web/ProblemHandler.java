@@ -1,8 +1,11 @@
 package dev.relay.web;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -78,8 +81,21 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
       message = "has the wrong type";
     } else if (e.getCause() instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
       field = path(mapping);
+    } else if (e.getCause() instanceof JsonParseException parse
+        && parse.getOriginalMessage().startsWith("Duplicate field")
+        && parse.getProcessor() != null) {
+      field = path(parse.getProcessor().getParsingContext());
+      message = "is given more than once";
     }
     return ResponseEntity.badRequest().body(validation(List.of(new FieldError(field, message))));
+  }
+
+  private static String path(JsonStreamContext context) {
+    List<String> names = new ArrayList<>();
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      names.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
+    }
+    return String.join(".", names);
   }
 
   private static String path(JsonMappingException e) {

@@ -197,6 +197,32 @@ class IntakeControllerTest {
   }
 
   @Test
+  void aKeyGivenTwice_400_namingIt() throws Exception {
+    expectBadRequest(
+        send(
+            """
+            {"messageId": "m-1", "roomId": "room-A", "channel": "whatsapp", "to": "+15550100",
+             "body": "Hi", "messageId": "m-2"}"""),
+        List.of("messageId"));
+    verifyNoInteractions(intake);
+  }
+
+  @Test
+  void aNumberOrBooleanWhereTextIsDue_400_namingIt() throws Exception {
+    Map<String, Object> request = validRequest();
+    request.put("messageId", -5);
+    request.put("body", true);
+    expectBadRequest(send(request), List.of("messageId"));
+    verifyNoInteractions(intake);
+  }
+
+  @Test
+  void anythingAfterTheDocument_400_namingTheDocument() throws Exception {
+    expectBadRequest(send(json.writeValueAsString(validRequest()) + " {\"more\": 1}"), List.of("$"));
+    verifyNoInteractions(intake);
+  }
+
+  @Test
   void noJsonAtAll_400() throws Exception {
     expectBadRequest(send(""), List.of("$"));
   }
