@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstanceQuery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -229,26 +231,25 @@ class RoomIdleRacePostgresIT extends RoomIntegrationTest {
 
   /** Room instances of the run ever started; with an end activity: those that ended there. */
   private long historicRoomInstances(String run, String endActivityId) {
-    return history.createHistoricProcessInstanceQuery()
-        .processDefinitionKey(RoomDeliveryProcess.KEY)
-        .processInstanceBusinessKeyLike(run + "-%")
-        .list()
-        .stream()
+    return roomInstancesOf(run, false).stream()
         .filter(instance -> endActivityId == null || endActivityId.equals(instance.getEndActivityId()))
         .count();
   }
 
   /** Room instances of the run that have ended, but not at the idle timeout. */
   private List<String> endedOtherwise(String run) {
-    return history.createHistoricProcessInstanceQuery()
-        .processDefinitionKey(RoomDeliveryProcess.KEY)
-        .processInstanceBusinessKeyLike(run + "-%")
-        .finished()
-        .list()
-        .stream()
+    return roomInstancesOf(run, true).stream()
         .filter(instance -> !"EndEvent_RoomIdle".equals(instance.getEndActivityId()))
         .map(instance -> instance.getBusinessKey() + " ended at " + instance.getEndActivityId())
         .toList();
+  }
+
+  private List<HistoricProcessInstance> roomInstancesOf(String run, boolean finishedOnly) {
+    HistoricProcessInstanceQuery query =
+        history.createHistoricProcessInstanceQuery()
+            .processDefinitionKey(RoomDeliveryProcess.KEY)
+            .processInstanceBusinessKeyLike(run + "-%");
+    return (finishedOnly ? query.finished() : query).list();
   }
 
   /** Activity instances of the run's room instances at the activity, left normally (not cancelled). */
