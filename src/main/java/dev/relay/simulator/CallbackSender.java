@@ -102,6 +102,8 @@ final class CallbackSender implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     try {
+      // a callback being fired right now registers its request before its thread ends
+      scheduler.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
           .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
