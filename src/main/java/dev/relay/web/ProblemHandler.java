@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.relay.jdbc.DatabaseOutage;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -16,7 +19,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -30,6 +32,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 @RestControllerAdvice(basePackages = "dev.relay")
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
+  private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
   private static final URI VALIDATION = URI.create("https://relay.dev/problems/validation");
 
   @ExceptionHandler(BadRequestException.class)
@@ -47,17 +50,37 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage(), "conflict");
   }
 
-  /** Overload (no connection in time, lock timeouts): try again, nothing was stored. */
-  @ExceptionHandler({CannotCreateTransactionException.class, TransientDataAccessException.class})
+  /**
+   * No database in time (down, restarting, or every connection busy) or a lock not granted in
+   * time: the request did not happen, nothing was stored; the caller tries again.
+   */
+  @ExceptionHandler(TransientDataAccessException.class)
   ResponseEntity<ProblemDetail> unavailable(RuntimeException e) {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, "1")
         .body(
             problem(
                 HttpStatus.SERVICE_UNAVAILABLE,
-                "Busy",
-                "Relay is overloaded; nothing was stored, try again",
+                "Unavailable",
+                "Relay could not reach its database in time; nothing was stored, try again",
                 "unavailable"));
+  }
+
+  /** The database's absence shows through any wrapping (the engine's, MyBatis'); anything else is a bug. */
+  @ExceptionHandler(RuntimeException.class)
+  ResponseEntity<ProblemDetail> unexpected(RuntimeException e) {
+    if (DatabaseOutage.isCause(e)) {
+      log.warn("Request refused, no database: {}", e.toString());
+      return unavailable(e);
+    }
+    log.error("Request failed", e);
+    return ResponseEntity.internalServerError()
+        .body(
+            problem(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "Relay failed to handle the request; its log says why",
+                "internal"));
   }
 
   @Override

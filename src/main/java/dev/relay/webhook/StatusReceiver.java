@@ -2,6 +2,7 @@ package dev.relay.webhook;
 
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.MessageStatuses;
+import dev.relay.jdbc.DatabaseOutage;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Records each status durably and hands it to the delivery, in one transaction per status. When
  * the hand-off keeps colliding with the instance's own work (optimistic locking, lock timeouts)
  * or fails outright, the status is still recorded, on its own: the delivery finds it on its next
- * step. Nothing is lost, and no engine trouble reaches the provider as an error.
+ * step. Nothing is lost, and no engine trouble reaches the provider as an error; only a database
+ * that cannot be reached does (503), so that the provider sends the status again.
  */
 @Service
 class StatusReceiver {
@@ -42,6 +44,9 @@ class StatusReceiver {
       } catch (OptimisticLockingException | ConcurrencyFailureException collision) {
         log.debug("Hand-off of {} for {} collided, attempt {}", status.kind(), status.reference(), attempt);
       } catch (RuntimeException failure) {
+        if (DatabaseOutage.isCause(failure)) {
+          throw failure; // nothing can be recorded: the provider's retry brings the status back
+        }
         log.warn("Hand-off of {} for {} failed; recording it without", status.kind(), status.reference(), failure);
         break;
       }
