@@ -19,6 +19,7 @@ import org.springframework.stereotype.Component;
 class JobLockTime {
 
   static final Duration MARGIN = Duration.ofSeconds(5);
+  private static final long ENGINE_DEFAULT_LOCK_TIME = 300_000;
 
   JobLockTime(CamundaBpmProperties camunda, RelayChannelsProperties relay) {
     check(camunda.getJobExecution(), relay.providerTimeout());
@@ -26,10 +27,11 @@ class JobLockTime {
 
   static void check(JobExecutionProperty jobs, Duration providerTimeout) {
     Duration needed = needed(jobs.getCorePoolSize(), jobs.getQueueCapacity(), providerTimeout);
-    if (jobs.getLockTimeInMillis() < needed.toMillis()) {
+    long lockTime = jobs.getLockTimeInMillis() == null ? ENGINE_DEFAULT_LOCK_TIME : jobs.getLockTimeInMillis();
+    if (lockTime < needed.toMillis()) {
       throw new IllegalStateException(
           "camunda.bpm.job-execution.lock-time-in-millis=%d is too short: a job may wait %d rounds"
-              .formatted(jobs.getLockTimeInMillis(), rounds(jobs.getCorePoolSize(), jobs.getQueueCapacity()))
+              .formatted(lockTime, rounds(jobs.getCorePoolSize(), jobs.getQueueCapacity()))
               + " of core-pool-size=%d threads in a queue of queue-capacity=%d, then call the"
                   .formatted(jobs.getCorePoolSize(), jobs.getQueueCapacity())
               + " provider for up to relay.provider-timeout=%s; give the lock at least %d ms"

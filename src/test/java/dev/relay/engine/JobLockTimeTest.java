@@ -30,7 +30,7 @@ class JobLockTimeTest {
         .hasMessageContaining("at least 55000 ms");
   }
 
-  private static JobExecutionProperty jobs(int core, int queue, long lockMillis) {
+  private static JobExecutionProperty jobs(int core, int queue, int lockMillis) {
     JobExecutionProperty jobs = new JobExecutionProperty();
     jobs.setCorePoolSize(core);
     jobs.setQueueCapacity(queue);

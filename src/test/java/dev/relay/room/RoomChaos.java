@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -125,8 +126,8 @@ final class RoomChaos {
         for (int r = 0; r < rooms; r++) {
           String roomId = room(r);
           String messageId = roomId + "-m" + k;
-          RelayApi node = nodes.get((r + k) % nodes.size());
-          answers.add(pool.submit(() -> accept(node, roomId, messageId)));
+          int node = (r + k) % nodes.size();
+          answers.add(pool.submit(() -> accept(nodes, node, roomId, messageId)));
         }
       }
       for (Future<?> answer : answers) {
@@ -141,13 +142,36 @@ final class RoomChaos {
     }
   }
 
-  private void accept(RelayApi node, String roomId, String messageId) {
+  /**
+   * Posts to the room's node; one that does not answer at all (killed) is skipped for the next,
+   * as a load balancer does.
+   */
+  private void accept(List<RelayApi> nodes, int first, String roomId, String messageId) {
     Map<String, Object> request = RelayApi.newMessage(messageId, roomId, "text of " + messageId, null);
     request.put("channel", CHANNEL);
     request.put("to", roomId);
-    ResponseEntity<JsonNode> answer = node.send(request);
-    assertThat(answer.getStatusCode()).as("intake of %s", messageId).isEqualTo(HttpStatus.ACCEPTED);
+    ResponseEntity<JsonNode> answer = null;
+    boolean failedOver = false;
+    for (int i = 0; answer == null; i++) {
+      RelayApi node = nodes.get((first + i) % nodes.size());
+      try {
+        answer = node.send(request);
+      } catch (ResourceAccessException unreachable) {
+        if (i == nodes.size() - 1) {
+          throw unreachable;
+        }
+        failedOver = true;
+      }
+    }
+    // the killed node may have stored it before its answer was lost: then it is a repeat
+    assertThat(answer.getStatusCode()).as("intake of %s", messageId)
+        .isIn(failedOver ? List.of(HttpStatus.ACCEPTED, HttpStatus.OK) : List.of(HttpStatus.ACCEPTED));
     sequences.put(messageId, answer.getBody().get("sequence").asLong());
+  }
+
+  /** Messages answered 202 so far. */
+  int accepted() {
+    return sequences.size();
   }
 
   private List<Long> sequencesOf(String roomId) {

@@ -9,7 +9,7 @@ import org.springframework.web.client.RestClient;
 final class SimulatorClient {
 
   /** One provider request the simulator accepted, as {@code GET /simulator/inbox/{to}} lists it. */
-  record Received(String reference, int attempt) {}
+  record Received(String reference, String idempotencyKey, int attempt) {}
 
   private final RestClient http;
 
@@ -21,7 +21,8 @@ final class SimulatorClient {
   List<Received> inbox(String to) {
     JsonNode entries = http.get().uri("/simulator/inbox/{to}", to).retrieve().body(JsonNode.class);
     return StreamSupport.stream(entries.spliterator(), false)
-        .map(e -> new Received(e.get("reference").asText(), e.get("attempt").asInt()))
+        .map(e -> new Received(
+            e.get("reference").asText(), e.get("idempotencyKey").asText(), e.get("attempt").asInt()))
         .toList();
   }
 
