@@ -1,11 +1,13 @@
 package dev.relay.engine;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.event.EventType;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
+import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -19,7 +21,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class ProcessInstances {
 
-  private final RuntimeService runtime;
   private final CommandExecutor commands;
   // the engine's data source: in the caller's transaction, as the engine's own statements are
   private final JdbcTemplate engineTables;
@@ -27,7 +28,6 @@ public class ProcessInstances {
   public ProcessInstances(ProcessEngine engine) {
     ProcessEngineConfigurationImpl configuration =
         (ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration();
-    this.runtime = engine.getRuntimeService();
     this.commands = configuration.getCommandExecutorTxRequired();
     this.engineTables = new JdbcTemplate(configuration.getDataSource());
   }
@@ -60,7 +60,23 @@ public class ProcessInstances {
     if (waiting.isEmpty()) {
       return false;
     }
-    runtime.messageEventReceived(messageName, waiting.get(0), variables);
-    return true;
+    String executionId = waiting.get(0);
+    // as RuntimeService#messageEventReceived, except that an execution another node has just
+    // moved on (its gate timer fired, say) is "no longer waiting", not an engine error
+    return commands.execute(
+        context -> {
+          List<EventSubscriptionEntity> subscriptions =
+              context.getEventSubscriptionManager()
+                  .findEventSubscriptionsByNameAndExecution(
+                      EventType.MESSAGE.name(), messageName, executionId, false);
+          ExecutionEntity execution = context.getExecutionManager().findExecutionById(executionId);
+          if (subscriptions.isEmpty() || execution == null) {
+            return false;
+          }
+          MovedOnMeanwhile.guard(
+              context, execution,
+              () -> subscriptions.get(0).eventReceived(new HashMap<>(variables), false));
+          return true;
+        });
   }
 }

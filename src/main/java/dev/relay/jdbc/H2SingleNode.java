@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,6 +39,7 @@ public class H2SingleNode implements DisposableBean {
   private final String host = host();
   private ScheduledExecutorService beats;
 
+  @Autowired
   public H2SingleNode(JdbcTemplate jdbc, UpdateReturning database) {
     this(jdbc, !database.isPostgres(), Clock.systemUTC());
   }
