@@ -17,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class DeliveryService {
 
+  private final DeliveryMetrics metrics;
   private final MessageRepository messages;
   private final ProviderGateway provider;
   private final ChannelPolicies policies;
@@ -30,12 +31,14 @@ public class DeliveryService {
       ChannelPolicies policies,
       Timeline timeline,
       DeliveryInstances instances,
-      PlatformTransactionManager transactions) {
+      PlatformTransactionManager transactions,
+      DeliveryMetrics metrics) {
     this.messages = messages;
     this.provider = provider;
     this.policies = policies;
     this.timeline = timeline;
     this.instances = instances;
+    this.metrics = metrics;
     this.ownTransaction = new TransactionTemplate(transactions);
     this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
   }
@@ -66,11 +69,13 @@ public class DeliveryService {
           provider.send(
               new ProviderRequest(message.channel(), messageId, message.to(), message.body()));
     } catch (TransientProviderException e) {
+      metrics.providerError(message.channel(), "transient");
       // a fact, whatever becomes of the job: it is also how the last try is known
       ownTransaction.executeWithoutResult(
           tx -> timeline.record(messageId, TimelineEvent.DISPATCH_FAILED, attempt, e.getMessage()));
       throw e;
     } catch (ProviderRejectedException e) {
+      metrics.providerError(message.channel(), "rejected");
       Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
       timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
       markGivenUp(locked, MessageStatus.FAILED);
@@ -83,6 +88,7 @@ public class DeliveryService {
         messages
             .recordAttempt(messageId, attempt, providerMessageId, sentAt)
             .orElseThrow(() -> unknown(messageId));
+    metrics.dispatched(message.channel(), attempt);
     if (attempt > 1) {
       // the first attempt is on the message row (dispatched_at); stamped with the call's start:
       // an ACK sent from inside the provider's handler is recorded before this, but must not
@@ -134,6 +140,7 @@ public class DeliveryService {
   private void markGivenUp(Message message, MessageStatus outcome) {
     if (message.status().canMoveTo(outcome)) {
       messages.updateStatus(message.messageId(), outcome, Instant.now());
+      metrics.statusChanged(message.channel(), outcome);
       timeline.record(message.messageId(), TimelineEvent.valueOf(outcome.name()));
     }
   }

@@ -25,16 +25,19 @@ public class MessageStatuses {
   private final DeliveryInstances instances;
   private final Timeline timeline;
   private final ProviderStatusLog statusLog;
+  private final DeliveryMetrics metrics;
 
   MessageStatuses(
       MessageRepository messages,
       DeliveryInstances instances,
       Timeline timeline,
-      ProviderStatusLog statusLog) {
+      ProviderStatusLog statusLog,
+      DeliveryMetrics metrics) {
     this.messages = messages;
     this.instances = instances;
     this.timeline = timeline;
     this.statusLog = statusLog;
+    this.metrics = metrics;
   }
 
   /** Records a {@code sent} status: it changes nothing, so it needs no transaction. */
@@ -83,6 +86,7 @@ public class MessageStatuses {
           yield late(id, status);
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
+        acknowledged(message, MessageStatus.DELIVERED, now);
         report(message, DeliveryReport.DELIVERED, handOff);
         yield Outcome.APPLIED;
       }
@@ -96,7 +100,10 @@ public class MessageStatuses {
         messages.updateStatus(id, MessageStatus.READ, now);
         if (!current.isAcknowledged()) {
           // read implies delivered: it is the ACK
+          acknowledged(message, MessageStatus.READ, now);
           report(message, DeliveryReport.DELIVERED, handOff);
+        } else {
+          metrics.statusChanged(message.channel(), MessageStatus.READ);
         }
         yield Outcome.APPLIED;
       }
@@ -105,12 +112,21 @@ public class MessageStatuses {
           yield Outcome.STALE;
         }
         messages.updateStatus(id, MessageStatus.FAILED, now);
+        metrics.statusChanged(message.channel(), MessageStatus.FAILED);
         timeline.record(id, TimelineEvent.PROVIDER_FAILED);
         timeline.record(id, TimelineEvent.FAILED);
         report(message, DeliveryReport.FAILED, handOff);
         yield Outcome.APPLIED;
       }
     };
+  }
+
+  /** The ACK: its delay is the first attempt's (dispatched_at), so only for a first attempt. */
+  private void acknowledged(Message message, MessageStatus status, Instant now) {
+    metrics.statusChanged(message.channel(), status);
+    if (message.attempts() == 1) {
+      metrics.acknowledged(message.channel(), message.dispatchedAt(), now);
+    }
   }
 
   private void report(Message message, DeliveryReport report, boolean handOff) {

@@ -4,6 +4,7 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageView;
 import dev.relay.delivery.MessageViews;
 import dev.relay.web.ConflictException;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.validation.Valid;
 import java.net.URI;
 import org.springframework.http.HttpStatus;
@@ -19,10 +20,12 @@ class IntakeController {
 
   private final IntakeService intake;
   private final MessageViews views;
+  private final MeterRegistry meters;
 
-  IntakeController(IntakeService intake, MessageViews views) {
+  IntakeController(IntakeService intake, MessageViews views, MeterRegistry meters) {
     this.intake = intake;
     this.views = views;
+    this.meters = meters;
   }
 
   @PostMapping(
@@ -33,10 +36,13 @@ class IntakeController {
     IntakeService.Intake result = intake.accept(request.toNewMessage());
     Message message = result.message();
     return switch (result.kind()) {
-      case ACCEPTED ->
-          ResponseEntity.status(HttpStatus.ACCEPTED)
+      case ACCEPTED -> {
+        meters.counter("relay.messages.accepted", "channel", message.channel(), "source", "rest")
+            .increment();
+        yield ResponseEntity.status(HttpStatus.ACCEPTED)
               .location(URI.create("/api/messages/" + message.messageId()))
               .body(views.ofJustAccepted(message));
+      }
       case REPEATED -> ResponseEntity.ok(views.of(message));
       case CONFLICT ->
           throw new ConflictException(

@@ -2,6 +2,8 @@ package dev.relay.timeline;
 
 import static dev.relay.jdbc.Timestamps.utc;
 
+import dev.relay.jdbc.AfterCommit;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -15,9 +17,11 @@ import org.springframework.stereotype.Repository;
 public class Timeline {
 
   private final JdbcTemplate jdbc;
+  private final MeterRegistry meters;
 
-  public Timeline(JdbcTemplate jdbc) {
+  public Timeline(JdbcTemplate jdbc, MeterRegistry meters) {
     this.jdbc = jdbc;
+    this.meters = meters;
   }
 
   public void record(String messageId, TimelineEvent event) {
@@ -38,6 +42,8 @@ public class Timeline {
         event.name(),
         attempt,
         detail == null ? null : truncate(detail));
+    // the steps off the happy path (gate timeouts, failed dispatches, requeues, fallbacks, ...)
+    AfterCommit.run(() -> meters.counter("relay.messages.events", "event", event.name()).increment());
   }
 
   /** How often the event was recorded for the message's attempt. */

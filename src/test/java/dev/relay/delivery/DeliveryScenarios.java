@@ -128,6 +128,24 @@ abstract class DeliveryScenarios extends DeliveryIntegrationTest {
     assertThat(instanceCount(RoomDeliveryProcess.KEY, room)).isEqualTo(1);
     assertThat(historicResendInstance(id)).isNull();
     assertThat(provider.calls(id)).hasSize(1);
+
+    // what Prometheus sees of it (other tests of this context count on the same meters)
+    String channel = "channel=\"" + PATIENT_CHANNEL + "\"";
+    List<String> scrape = api.prometheus().lines().toList();
+    assertThat(scrape)
+        .anyMatch(line -> line.startsWith("relay_messages_accepted_total{") && line.contains(channel)
+            && line.contains("source=\"rest\""))
+        .anyMatch(line -> line.startsWith("relay_messages_dispatched_total{") && line.contains(channel)
+            && line.contains("attempt=\"first\""))
+        .anyMatch(line -> line.startsWith("relay_messages_outcome_total{") && line.contains(channel)
+            && line.contains("status=\"DELIVERED\""))
+        .anyMatch(line -> line.startsWith("relay_messages_outcome_total{") && line.contains(channel)
+            && line.contains("status=\"READ\""))
+        .anyMatch(line -> line.startsWith("relay_ack_delay_seconds_bucket{") && line.contains(channel))
+        .anyMatch(line -> line.startsWith("relay_rooms_open "))
+        .anyMatch(line -> line.startsWith("relay_messages_waiting "))
+        .anyMatch(line -> line.startsWith("relay_engine_incidents "))
+        .anyMatch(line -> line.startsWith("relay_engine_jobs_due "));
   }
 
   @Test
@@ -168,6 +186,11 @@ abstract class DeliveryScenarios extends DeliveryIntegrationTest {
     assertThat(calls.get(1).getLoggedDate().toInstant())
         .isAfterOrEqualTo(dueAfter(firstAttempt, RESEND_CHANNEL_DELAYS.subList(0, 1)));
     assertThat(jobsAt(resend, "Timer_ResendDue")).isEqualTo(1);
+    assertThat(api.prometheus().lines())
+        .anyMatch(line -> line.startsWith("relay_messages_events_total{")
+            && line.contains("event=\"ACK_GATE_TIMEOUT\""))
+        .anyMatch(line -> line.startsWith("relay_messages_dispatched_total{")
+            && line.contains("channel=\"" + RESEND_CHANNEL + "\"") && line.contains("attempt=\"resend\""));
 
     assertThat(webhookOf(RESEND_CHANNEL).send(delivered(id))).isEqualTo(200);
 

@@ -23,6 +23,7 @@ import dev.relay.delivery.DeliveryService.Dispatch;
 import dev.relay.support.TestPolicies;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -58,11 +59,13 @@ class DeliveryServiceTest {
       TestPolicies.of(
           CHANNEL, Duration.ofSeconds(2), List.of(Duration.ofSeconds(15)), 8, DISPATCH_RETRY_DELAYS);
 
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private DeliveryService service;
 
   @BeforeEach
   void wire() {
-    service = new DeliveryService(messages, provider, policies, timeline, instances, transactions);
+    service = new DeliveryService(
+        messages, provider, policies, timeline, instances, transactions, new DeliveryMetrics(meters));
     when(transactions.getTransaction(any())).thenReturn(ownTransaction);
   }
 
@@ -91,6 +94,8 @@ class DeliveryServiceTest {
     assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 1, sentAt.getValue(), CHANNEL));
     verifyNoMoreInteractions(messages, provider, timeline);
     verifyNoInteractions(instances, transactions);
+    assertThat(dispatches("first")).isEqualTo(1);
+    assertThat(dispatches("resend")).isZero();
   }
 
   @Test
@@ -102,6 +107,12 @@ class DeliveryServiceTest {
 
     verify(messages).recordAttempt(eq(ID), eq(3), eq("provider-1"), any());
     assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 3, FIRST_ATTEMPT_AT, CHANNEL));
+    assertThat(dispatches("resend")).isEqualTo(1);
+  }
+
+  private double dispatches(String attempt) {
+    var counter = meters.find("relay.messages.dispatched").tags("channel", CHANNEL, "attempt", attempt).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   @Test

@@ -26,6 +26,8 @@ import dev.relay.intake.IntakeService.Intake;
 import dev.relay.support.TestChannels;
 import dev.relay.timeline.Timeline;
 import dev.relay.web.ApiProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +61,7 @@ import org.springframework.test.web.servlet.ResultActions;
     includeFilters = @Filter(type = FilterType.REGEX, pattern = "dev\\.relay\\.web\\.ApiSecurity"),
     properties = "relay.api.tokens=" + IntakeControllerTest.API_TOKEN)
 @EnableConfigurationProperties(ApiProperties.class)
-@Import({TestChannels.class, MessageViews.class})
+@Import({TestChannels.class, MessageViews.class, SimpleMeterRegistry.class})
 class IntakeControllerTest {
 
   static final String API_TOKEN = "slice-api-token";
@@ -68,12 +70,14 @@ class IntakeControllerTest {
 
   @Autowired MockMvc mvc;
   @Autowired ObjectMapper json;
+  @Autowired MeterRegistry meters;
   @MockitoBean IntakeService intake;
   @MockitoBean Timeline timeline;
 
   @Test
   void newMessage_202_withLocationAndTheMessageView() throws Exception {
     when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    double acceptedBefore = accepted();
 
     send(validRequest())
         .andExpect(status().isAccepted())
@@ -102,6 +106,13 @@ class IntakeControllerTest {
     verify(intake).accept(accepted.capture());
     assertThat(accepted.getValue())
         .isEqualTo(new NewMessage("m-123", "room-A", "whatsapp", "+15550100", "hello", "a@example.com"));
+    assertThat(accepted()).isEqualTo(acceptedBefore + 1);
+  }
+
+  /** The context, and its meters, are shared by the tests. */
+  private double accepted() {
+    var counter = meters.find("relay.messages.accepted").tags("channel", "whatsapp", "source", "rest").counter();
+    return counter == null ? 0 : counter.count();
   }
 
   @Test

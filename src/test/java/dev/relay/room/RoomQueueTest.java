@@ -12,6 +12,7 @@ import static org.mockito.Mockito.when;
 import dev.relay.jdbc.Timestamps;
 import dev.relay.jdbc.UpdateReturning;
 import dev.relay.timeline.Timeline;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ class RoomQueueTest {
             "jdbc:h2:mem:room-queue-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
     Flyway.configure().dataSource(dataSource).load().migrate();
     jdbc = new JdbcTemplate(dataSource);
-    queue = new RoomQueue(new RoomRepository(jdbc, new UpdateReturning(dataSource)), instances, new Timeline(jdbc));
+    queue = new RoomQueue(new RoomRepository(jdbc, new UpdateReturning(dataSource)), instances, new Timeline(jdbc, new SimpleMeterRegistry()));
   }
 
   // --- sequences

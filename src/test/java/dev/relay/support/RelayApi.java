@@ -48,6 +48,11 @@ public final class RelayApi {
         .toEntity(JsonNode.class);
   }
 
+  /** What Prometheus scrapes, as text. */
+  public String prometheus() {
+    return http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+  }
+
   public ResponseEntity<JsonNode> get(String messageId) {
     return http.get().uri("/api/messages/{id}", messageId).retrieve().toEntity(JsonNode.class);
   }

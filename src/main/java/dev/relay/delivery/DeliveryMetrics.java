@@ -1,0 +1,54 @@
+package dev.relay.delivery;
+
+import dev.relay.jdbc.AfterCommit;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.stereotype.Component;
+
+/**
+ * What became of the messages, per channel, counted once the step has committed: dispatches
+ * (first attempt or resend), provider errors, the outcomes, and how long ACKs take. The steps off
+ * the happy path are counted by the timeline ({@code relay.messages.events}).
+ */
+@Component
+class DeliveryMetrics {
+
+  private final MeterRegistry meters;
+
+  DeliveryMetrics(MeterRegistry meters) {
+    this.meters = meters;
+  }
+
+  void dispatched(String channel, int attempt) {
+    String kind = attempt == 1 ? "first" : "resend";
+    AfterCommit.run(() ->
+        meters.counter("relay.messages.dispatched", "channel", channel, "attempt", kind).increment());
+  }
+
+  /** A provider call that failed: transient (tried again) or rejected (the message failed). */
+  void providerError(String channel, String kind) {
+    meters.counter("relay.provider.errors", "channel", channel, "kind", kind).increment();
+  }
+
+  void statusChanged(String channel, MessageStatus status) {
+    AfterCommit.run(() ->
+        meters.counter("relay.messages.outcome", "channel", channel, "status", status.name()).increment());
+  }
+
+  /** The ACK of a message dispatched at {@code dispatchedAt} (its latest attempt) came now. */
+  void acknowledged(String channel, Instant dispatchedAt, Instant now) {
+    if (dispatchedAt == null) {
+      return;
+    }
+    Duration delay = Duration.between(dispatchedAt, now);
+    AfterCommit.run(() ->
+        Timer.builder("relay.ack.delay")
+            .description("from the dispatch to its delivery ACK")
+            .tag("channel", channel)
+            .publishPercentileHistogram()
+            .register(meters)
+            .record(delay.isNegative() ? Duration.ZERO : delay));
+  }
+}
