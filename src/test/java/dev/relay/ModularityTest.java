@@ -37,7 +37,7 @@ class ModularityTest {
           entry("receipt", Set.of()),
           entry("channel", Set.of()),
           entry("timeline", Set.of()),
-          // checks the settings in the environment, before any bean of the others exists
+          // checks the settings in the environment (web: ApiProperties), before any bean exists
           entry("security", Set.of()),
           // RetryAfterPlugin lets a provider's Retry-After delay the failed job's next try
           entry("engine", Set.of("channel")));

@@ -1,5 +1,6 @@
 package dev.relay.security;
 
+import dev.relay.web.ApiProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -62,11 +63,8 @@ class ProductionSettings implements BeanFactoryPostProcessor, EnvironmentAware {
               + " characters"
               + (password.isEmpty() ? "" : " (the one given is shorter)"));
     }
-    boolean tokens =
-        !binder.bind("relay.api.tokens", Bindable.listOf(String.class)).orElse(List.of()).stream()
-            .allMatch(String::isBlank);
-    boolean open = binder.bind("relay.api.open", Boolean.class).orElse(false);
-    if (!tokens && !open) {
+    ApiProperties api = binder.bindOrCreate("relay.api", ApiProperties.class);
+    if (api.tokens().stream().allMatch(String::isBlank) && !api.open()) {
       missing.add(
           "RELAY_API_TOKENS: the bearer tokens of /api callers, comma-separated"
               + " (or RELAY_API_OPEN=true to leave /api open on purpose)");
