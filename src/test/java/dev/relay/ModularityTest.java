@@ -37,6 +37,8 @@ class ModularityTest {
           entry("receipt", Set.of()),
           entry("channel", Set.of()),
           entry("timeline", Set.of()),
+          // checks the settings in the environment (web: ApiProperties), before any bean exists
+          entry("security", Set.of()),
           // RetryAfterPlugin lets a provider's Retry-After delay the failed job's next try
           entry("engine", Set.of("channel")));
 

@@ -6,6 +6,7 @@ import dev.relay.web.NotFoundException;
 import dev.relay.web.ResourceId;
 import jakarta.validation.Valid;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ReadReceiptController {
 
   private final ReadSyncs syncs;
+  private final PushTargets targets;
 
-  ReadReceiptController(ReadSyncs syncs) {
+  ReadReceiptController(ReadSyncs syncs, PushTargets targets) {
     this.syncs = syncs;
+    this.targets = targets;
   }
 
   @PutMapping(path = "/api/users/{userId}/devices/{deviceId}", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -35,6 +38,7 @@ class ReadReceiptController {
       @PathVariable String deviceId,
       @Valid @RequestBody ReadReceiptRequests.RegisterDevice request) {
     requireIds(Map.entry("userId", userId), Map.entry("deviceId", deviceId));
+    requireAllowed(request.pushUrl());
     syncs.registerDevice(userId, deviceId, request.pushUrl());
     return ResponseEntity.noContent().build();
   }
@@ -66,6 +70,16 @@ class ReadReceiptController {
   @GetMapping(path = "/api/users/{userId}/rooms/{roomId}/read", produces = MediaType.APPLICATION_JSON_VALUE)
   ReadPointer pointer(@PathVariable String userId, @PathVariable String roomId) {
     return new ReadPointer(syncs.pointer(userId, roomId));
+  }
+
+  private void requireAllowed(String pushUrl) {
+    try {
+      targets.check(pushUrl);
+    } catch (PushTargets.RefusedException refused) {
+      throw new BadRequestException("pushUrl", refused.getMessage());
+    } catch (UnknownHostException unknown) {
+      throw new BadRequestException("pushUrl", "names a host that does not resolve");
+    }
   }
 
   /** Path ids follow the same rule as ids in bodies. */

@@ -6,14 +6,11 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /** API.md §1: wrong or missing credentials → 401, before anything is read or stored. */
@@ -35,15 +32,12 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    ProblemDetail problem =
-        ProblemDetail.forStatusAndDetail(
-            HttpStatus.UNAUTHORIZED, "Send Authorization: Bearer <API token>");
-    problem.setTitle("Unauthorized");
-    problem.setType(URI.create("https://relay.dev/problems/unauthorized"));
-    response.setStatus(HttpStatus.UNAUTHORIZED.value());
     response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    json.writeValue(response.getOutputStream(), problem);
+    Problems.write(
+        response,
+        Problems.of(
+            HttpStatus.UNAUTHORIZED, "Unauthorized", "Send Authorization: Bearer <API token>", "unauthorized"),
+        json);
   }
 
   private boolean authorized(String header) {

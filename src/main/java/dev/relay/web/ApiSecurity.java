@@ -4,10 +4,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
-/** Guards {@code /api}; open while {@code relay.api.tokens} is empty. */
+/**
+ * Guards {@code /api}: first the body's size (nothing larger than {@code relay.api.max-request-size}
+ * is read), then the token (open while {@code relay.api.tokens} is empty).
+ */
 @Configuration
 class ApiSecurity {
+
+  @Bean
+  FilterRegistrationBean<RequestSizeLimit> apiRequestSizeLimit(
+      ApiProperties properties, ObjectMapper json) {
+    FilterRegistrationBean<RequestSizeLimit> registration =
+        new FilterRegistrationBean<>(new RequestSizeLimit(properties.maxRequestSize(), json));
+    registration.addUrlPatterns("/api/*");
+    registration.setName("api-request-size-limit");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
+    return registration;
+  }
 
   @Bean
   FilterRegistrationBean<ApiAuthenticationFilter> apiAuthentication(
@@ -16,6 +31,7 @@ class ApiSecurity {
         new FilterRegistrationBean<>(new ApiAuthenticationFilter(properties.tokens(), json));
     registration.addUrlPatterns("/api/*");
     registration.setName("api-authentication");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 110);
     return registration;
   }
 }

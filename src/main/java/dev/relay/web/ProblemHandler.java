@@ -1,12 +1,7 @@
 package dev.relay.web;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.relay.jdbc.DatabaseOutage;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -23,13 +18,17 @@ import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
  * Every error of our API as application/problem+json (RFC 9457); validation problems carry an
- * {@code errors} array of {field, message}.
+ * {@code errors} array of {field, message}. Not limited to Relay's controllers: a path no
+ * controller serves (404), a method or content type it does not take (405, 415) are found before
+ * any controller is. Details name fields and rules, never Java classes; an unexpected failure is
+ * logged and answered without its message.
  */
-@RestControllerAdvice(basePackages = "dev.relay")
+@RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
@@ -50,12 +49,26 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage(), "conflict");
   }
 
+  @ExceptionHandler(UnauthorizedException.class)
+  ProblemDetail unauthorized(UnauthorizedException e) {
+    return problem(HttpStatus.UNAUTHORIZED, "Unauthorized", e.getMessage(), "unauthorized");
+  }
+
+  @ExceptionHandler(PayloadTooLargeException.class)
+  ProblemDetail payloadTooLarge(PayloadTooLargeException e) {
+    return tooLarge(e.limit());
+  }
+
   /**
    * No database in time (down, restarting, or every connection busy) or a lock not granted in
    * time: the request did not happen, nothing was stored; the caller tries again.
    */
   @ExceptionHandler(TransientDataAccessException.class)
-  ResponseEntity<ProblemDetail> unavailable(RuntimeException e) {
+  ResponseEntity<ProblemDetail> unavailable(TransientDataAccessException e) {
+    return unavailable();
+  }
+
+  private static ResponseEntity<ProblemDetail> unavailable() {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, "1")
         .body(
@@ -66,12 +79,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 "unavailable"));
   }
 
-  /** The database's absence shows through any wrapping (the engine's, MyBatis'); anything else is a bug. */
-  @ExceptionHandler(RuntimeException.class)
-  ResponseEntity<ProblemDetail> unexpected(RuntimeException e) {
+  /**
+   * The database's absence shows through any wrapping (the engine's, MyBatis'): 503. Anything
+   * else nobody expected is logged here, its message (class names, SQL) never answered.
+   */
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<ProblemDetail> unexpected(Exception e) {
     if (DatabaseOutage.isCause(e)) {
       log.warn("Request refused, no database: {}", e.toString());
-      return unavailable(e);
+      return unavailable();
     }
     log.error("Request failed", e);
     return ResponseEntity.internalServerError()
@@ -79,7 +95,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             problem(
                 HttpStatus.INTERNAL_SERVER_ERROR,
                 "Internal error",
-                "Relay failed to handle the request; its log says why",
+                "Relay could not answer this request; the failure is in its log",
                 "internal"));
   }
 
@@ -97,34 +113,27 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(
       HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    String field = "$"; // the document itself: not to be confused with the message's "body"
-    String message = "malformed JSON";
-    if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
-      field = path(mismatch);
-      message = "has the wrong type";
-    } else if (e.getCause() instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      field = path(mapping);
-    } else if (e.getCause() instanceof JsonParseException parse
-        && parse.getOriginalMessage().startsWith("Duplicate field")
-        && parse.getProcessor() != null) {
-      field = path(parse.getProcessor().getParsingContext());
-      message = "is given more than once";
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof PayloadTooLargeException tooLarge) {
+        return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE).body(tooLarge(tooLarge.limit()));
+      }
     }
-    return ResponseEntity.badRequest().body(validation(List.of(new FieldError(field, message))));
+    return ResponseEntity.badRequest().body(validation(List.of(FieldError.fromJson(e.getCause()))));
   }
 
-  private static String path(JsonStreamContext context) {
-    List<String> names = new ArrayList<>();
-    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
-      names.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
-    }
-    return String.join(".", names);
+  @Override
+  protected ResponseEntity<Object> handleNoResourceFoundException(
+      NoResourceFoundException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    return ResponseEntity.status(HttpStatus.NOT_FOUND)
+        .body(problem(HttpStatus.NOT_FOUND, "Not found", "No resource at /" + e.getResourcePath(), "not-found"));
   }
 
-  private static String path(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining("."));
+  static ProblemDetail tooLarge(long limit) {
+    return problem(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        "Payload too large",
+        "The request body is larger than " + limit + " bytes; nothing was stored",
+        "payload-too-large");
   }
 
   private static ProblemDetail validation(List<FieldError> errors) {
@@ -139,9 +148,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
   }
 
   private static ProblemDetail problem(HttpStatus status, String title, String detail, String type) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-    problem.setTitle(title);
-    problem.setType(URI.create("https://relay.dev/problems/" + type));
-    return problem;
+    return Problems.of(status, title, detail, type);
   }
 }

@@ -1,17 +1,18 @@
 package dev.relay.webhook;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.web.BadRequestException;
+import dev.relay.web.FieldError;
 import dev.relay.web.NotFoundException;
+import dev.relay.web.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -20,8 +21,9 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Provider status callbacks (API.md §4). The signature is checked over the raw bytes before
- * anything is parsed; a refused request records nothing.
+ * Provider status callbacks (API.md §4). The body's size is checked before it is read ({@link
+ * WebhookSecurity}), the signature over the raw bytes before anything is parsed; a refused request
+ * records nothing, and its 401 says which check failed.
  */
 @RestController
 class WebhookController {
@@ -48,8 +50,10 @@ class WebhookController {
       throw new NotFoundException("No channel named '" + channel + "'");
     }
     byte[] raw = body == null ? new byte[0] : body;
-    if (!WebhookSignature.matches(raw, channels.channel(channel).webhookSecret(), signature)) {
-      return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
+    WebhookSignature.Check check =
+        WebhookSignature.check(raw, channels.channel(channel).webhookSecret(), signature);
+    if (check != WebhookSignature.Check.VALID) {
+      throw new UnauthorizedException(check.problem);
     }
     WebhookPayload payload = parse(raw);
     for (WebhookPayload.Status s : payload.statuses()) {
@@ -69,8 +73,7 @@ class WebhookController {
     try {
       payload = json.readValue(raw, WebhookPayload.class);
     } catch (IOException e) {
-      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      throw new BadRequestException("$", "not a valid status callback: " + why);
+      throw new BadRequestException(List.of(FieldError.fromJson(e)));
     }
     if (payload == null) {
       throw new BadRequestException("$", "must not be empty");

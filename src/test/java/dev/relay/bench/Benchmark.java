@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +47,8 @@ public final class Benchmark {
   static final String OPEN_CHANNEL = "bench-open";
   static final String WEBHOOK_SECRET = "bench-webhook-secret";
   static final String PROVIDER_TOKEN = "bench-provider-token";
-  static final String ADMIN_PASSWORD = "bench-admin";
+  static final String ADMIN_USER = "bench-admin";
+  static final String ADMIN_PASSWORD = "bench-admin-password";
 
   /** Open rooms must not move on or resend during the run: they are the idle backlog. */
   static final Duration OPEN_ROOM_WAIT = Duration.ofHours(1);
@@ -350,6 +353,7 @@ public final class Benchmark {
         "--spring.datasource.url=" + db.url(),
         "--spring.datasource.username=" + db.user(),
         "--spring.datasource.password=" + db.password(),
+        "--RELAY_ADMIN_USER=" + ADMIN_USER,
         "--RELAY_ADMIN_PASSWORD=" + ADMIN_PASSWORD,
         "--relay.api.tokens=" + LoadGenerator.API_TOKEN,
         "--relay.simulator.enabled=false"));
@@ -399,6 +403,8 @@ public final class Benchmark {
       }
       JsonNode heap = json.readTree(http.send(
           HttpRequest.newBuilder(node.uri("/actuator/metrics/jvm.memory.used?tag=area:heap"))
+              .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                  (ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
               .build(),
           HttpResponse.BodyHandlers.ofString()).body());
       return heap.get("measurements").get(0).get("value").asDouble() / MIB;

@@ -2,6 +2,7 @@ package dev.relay.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.everyItem;
@@ -11,12 +12,15 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStatus;
@@ -200,6 +204,83 @@ class IntakeControllerTest {
 
     send(request).andExpect(status().isAccepted());
     verify(intake).accept(any());
+  }
+
+  @Test
+  void longestValidValues_everyCharacterEscaped_areStillWithinTheSizeLimit() throws Exception {
+    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    Map<String, Object> request = validRequest();
+    request.put("messageId", "m".repeat(128));
+    request.put("roomId", "r".repeat(128));
+    request.put("to", "1".repeat(256));
+    request.put("body", "x".repeat(65536));
+    String longestEmail = "a".repeat(64) + "@" + ("d".repeat(63) + ".").repeat(3) + "d".repeat(59) + ".com";
+    request.put("fallbackEmail", longestEmail);
+    // JSON lets a client write any character as a 6-byte \\uXXXX escape: the worst case in bytes
+    String escaped = json.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(request);
+    StringBuilder everyCharEscaped = new StringBuilder();
+    boolean inString = false;
+    for (char c : escaped.toCharArray()) {
+      if (c == '"') {
+        inString = !inString;
+        everyCharEscaped.append(c);
+      } else if (inString) {
+        everyCharEscaped.append(String.format("\\u%04x", (int) c));
+      } else {
+        everyCharEscaped.append(c);
+      }
+    }
+    assertThat(everyCharEscaped.length()).isGreaterThan(6 * 65536);
+
+    send(everyCharEscaped.toString()).andExpect(status().isAccepted());
+    verify(intake).accept(
+        new NewMessage("m".repeat(128), "r".repeat(128), "whatsapp", "1".repeat(256), "x".repeat(65536),
+            longestEmail));
+  }
+
+  @Test
+  void bodyOverTheSizeLimit_413_problem_andNothingAccepted() throws Exception {
+    Map<String, Object> request = validRequest();
+    request.put("unknownField", "x".repeat(600 * 1024));
+
+    send(request)
+        .andExpect(status().isPayloadTooLarge())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(413))
+        .andExpect(jsonPath("$.title").value("Payload too large"))
+        .andExpect(jsonPath("$.detail").value(containsString("nothing was stored")));
+    verifyNoInteractions(intake);
+  }
+
+  @Test
+  void otherMethod_405_problem() throws Exception {
+    mvc.perform(delete("/api/messages").header(HttpHeaders.AUTHORIZATION, BEARER))
+        .andExpect(status().isMethodNotAllowed())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(405))
+        .andExpect(jsonPath("$.detail").isNotEmpty());
+  }
+
+  @Test
+  void notJson_415_problem_andNothingAccepted() throws Exception {
+    mvc.perform(
+            post("/api/messages")
+                .header(HttpHeaders.AUTHORIZATION, BEARER)
+                .contentType(MediaType.TEXT_PLAIN)
+                .content("hello"))
+        .andExpect(status().isUnsupportedMediaType())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(415));
+    verifyNoInteractions(intake);
+  }
+
+  @Test
+  void unknownApiPath_404_problem() throws Exception {
+    mvc.perform(get("/api/nothing-here").header(HttpHeaders.AUTHORIZATION, BEARER))
+        .andExpect(status().isNotFound())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(404))
+        .andExpect(jsonPath("$.detail").value("No resource at /api/nothing-here"));
   }
 
   @Test

@@ -50,7 +50,7 @@ class ReadReceiptSyncProcessTest {
   private final ReadSyncSteps steps = mock(ReadSyncSteps.class);
   private final ReceiptTargets targets = mock(ReceiptTargets.class);
   private final ReceiptPolicies policies =
-      new ReceiptPolicies(new RelayReceiptsProperties(Duration.ofSeconds(5), RETRY_DELAYS));
+      new ReceiptPolicies(new RelayReceiptsProperties(Duration.ofSeconds(5), RETRY_DELAYS, List.of("http", "https"), List.of(), false));
 
   @BeforeEach
   void registerBeans() {

@@ -26,7 +26,7 @@ class ReadSyncStepsTest {
   private final ScriptedDevicePush push = new ScriptedDevicePush();
   /** Two retry delays: a push is tried three times. */
   private final ReceiptPolicies policies =
-      new ReceiptPolicies(new RelayReceiptsProperties(Duration.ofSeconds(5), List.of(Duration.ofSeconds(1), Duration.ofSeconds(2))));
+      new ReceiptPolicies(new RelayReceiptsProperties(Duration.ofSeconds(5), List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), List.of("http", "https"), List.of(), false));
   private final ReadSyncSteps steps =
       new ReadSyncSteps(
           db.syncs, db.marks, new CloudReadPointers(db.marks, db.syncs), db.devices, push, policies, db.transactions);

@@ -187,6 +187,10 @@ class KilledNodePostgresIT {
     List<String> args = new ArrayList<>();
     args.add("--spring.profiles.active=cluster");
     args.add("--relay.simulator.enabled=false");
+    // what a production node must be given (security/ProductionSettings)
+    args.add("--camunda.bpm.admin-user.id=operator");
+    args.add("--camunda.bpm.admin-user.password=operator-password");
+    args.add("--relay.api.open=true");
     int simulatorPort = nodeB.getEnvironment().getProperty("local.server.port", Integer.class);
     nodeProperties(simulatorPort).forEach((key, value) -> args.add("--" + key + "=" + value));
     return ChildJvm.start(name, port, "512m", List.of(), RelayApplication.class.getName(), false,

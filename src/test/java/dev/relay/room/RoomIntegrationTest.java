@@ -44,8 +44,8 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
   /** A room on this channel moves on 5 s after a dispatch: time for a test to line things up. */
   static final String SLOW_GATE_CHANNEL = "slowgatechat";
 
-  /** The Cockpit user of application.yml. */
-  static final String OPERATOR = "demo:demo";
+  /** The administrator of the test profile (application-test.yml). */
+  static final String OPERATOR = "operator:operator-password";
 
   @DynamicPropertySource
   static void channelsOfTheseTests(DynamicPropertyRegistry registry) {

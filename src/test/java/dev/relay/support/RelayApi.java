@@ -48,9 +48,13 @@ public final class RelayApi {
         .toEntity(JsonNode.class);
   }
 
-  /** What Prometheus scrapes, as text. */
+  /** What Prometheus scrapes, as text, logged in as application-test.yml's administrator. */
   public String prometheus() {
-    return http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+    return http.get()
+        .uri("/actuator/prometheus")
+        .headers(headers -> headers.setBasicAuth("operator", "operator-password"))
+        .retrieve()
+        .body(String.class);
   }
 
   public ResponseEntity<JsonNode> get(String messageId) {

@@ -3,6 +3,8 @@ package dev.relay.webhook;
 import static dev.relay.support.TestChannels.CHANNEL;
 import static dev.relay.support.TestChannels.WEBHOOK_SECRET;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
@@ -22,7 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mockito.ArgumentCaptor;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
+import org.springframework.context.annotation.ComponentScan.Filter;
+import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
@@ -30,10 +35,19 @@ import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.ResultActions;
 import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
 
-/** API.md §4's callback endpoint: signature over the raw bytes first, then parsing, then hand-off. */
-@WebMvcTest(WebhookController.class)
+/**
+ * API.md §4's callback endpoint: size first, signature over the raw bytes next, then parsing, then
+ * hand-off; every refusal problem+json.
+ */
+@WebMvcTest(
+    controllers = WebhookController.class,
+    includeFilters = @Filter(type = FilterType.ASSIGNABLE_TYPE, classes = WebhookSecurity.class),
+    properties = "relay.webhooks.max-request-size=" + WebhookControllerTest.LIMIT)
+@EnableConfigurationProperties(WebhookProperties.class)
 @Import(TestChannels.class)
 class WebhookControllerTest {
+
+  static final int LIMIT = 4096;
 
   private static final String THREE_STATUSES =
       """
@@ -103,10 +117,60 @@ class WebhookControllerTest {
   }
 
   @Test
+  void eachFailedCheck_401_problemSayingWhich_notWhatWouldPass() throws Exception {
+    String wellFormed = "sha256=" + "0".repeat(64);
+    String expected = sign(THREE_STATUSES);
+
+    expectUnauthorized(post(CHANNEL, THREE_STATUSES, null), "X-Relay-Signature is missing");
+    expectUnauthorized(post(CHANNEL, THREE_STATUSES, "md5=abc"), "is not of the form sha256=<64 lower-case hex digits>");
+    expectUnauthorized(post(CHANNEL, THREE_STATUSES, wellFormed), "does not match the body")
+        .andExpect(content().string(not(containsString(expected.substring(7)))))
+        .andExpect(content().string(not(containsString(WEBHOOK_SECRET))));
+
+    verifyNoInteractions(receiver);
+  }
+
+  @Test
   void missingSignature_401_nothingHandedOn() throws Exception {
     post(CHANNEL, THREE_STATUSES, null).andExpect(status().isUnauthorized());
 
     verifyNoInteractions(receiver);
+  }
+
+  @Test
+  void bodyOverTheLimit_413_beforeItsSignatureIsChecked() throws Exception {
+    String large = "{\"statuses\": [" + "{\"reference\": \"m-1\", \"status\": \"sent\"},".repeat(LIMIT / 30) + "]}";
+    assertThat(large.length()).isGreaterThan(LIMIT);
+
+    // the signature is right: it is not even looked at
+    post(CHANNEL, large, sign(large))
+        .andExpect(status().isPayloadTooLarge())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(413))
+        .andExpect(jsonPath("$.detail").value(containsString(LIMIT + " bytes")));
+    post(CHANNEL, large, null).andExpect(status().isPayloadTooLarge());
+
+    verifyNoInteractions(receiver);
+  }
+
+  @Test
+  void badTimestamp_400_namesTheField_noJavaClass() throws Exception {
+    String body = "{\"statuses\": [{\"reference\": \"m-1\", \"status\": \"read\", \"timestamp\": \"yesterday\"}]}";
+
+    post(CHANNEL, body, sign(body))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.errors[0].field").value("statuses.[0].timestamp"))
+        .andExpect(jsonPath("$.detail").value(not(containsString("java."))))
+        .andExpect(jsonPath("$.detail").value(not(containsString("dev.relay"))))
+        .andExpect(jsonPath("$.detail").value(not(containsString("Exception"))));
+  }
+
+  @Test
+  void getOnTheWebhook_405_problem() throws Exception {
+    mvc.perform(MockMvcRequestBuilders.get("/webhooks/{channel}", CHANNEL))
+        .andExpect(status().isMethodNotAllowed())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(405));
   }
 
   @Test
@@ -164,6 +228,15 @@ class WebhookControllerTest {
         .andExpect(jsonPath("$.errors[0].field").value("statuses[].reference"));
 
     verifyNoInteractions(receiver);
+  }
+
+  private static ResultActions expectUnauthorized(ResultActions result, String detail) throws Exception {
+    return result
+        .andExpect(status().isUnauthorized())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(401))
+        .andExpect(jsonPath("$.title").value("Unauthorized"))
+        .andExpect(jsonPath("$.detail").value(containsString(detail)));
   }
 
   private ResultActions post(String channel, String body, String signature) throws Exception {
