@@ -38,9 +38,7 @@ class IntakeController {
               .location(URI.create("/api/messages/" + message.messageId()))
               .body(views.ofJustAccepted(message));
       case REPEATED -> ResponseEntity.ok(views.of(message));
-      case CONFLICT ->
-          throw new ConflictException(
-              "Message " + message.messageId() + " was already accepted with other content");
+      case CONFLICT -> throw new ConflictException(result.conflict());
     };
   }
 }

@@ -1,14 +1,7 @@
 package dev.relay.web;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import java.net.URI;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -30,21 +23,19 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 @RestControllerAdvice(basePackages = "dev.relay")
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
-  private static final URI VALIDATION = URI.create("https://relay.dev/problems/validation");
-
   @ExceptionHandler(BadRequestException.class)
   ProblemDetail badRequest(BadRequestException e) {
-    return validation(e.errors());
+    return Problems.invalid(e.errors());
   }
 
   @ExceptionHandler(NotFoundException.class)
   ProblemDetail notFound(NotFoundException e) {
-    return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage(), "not-found");
+    return Problems.problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage(), "not-found");
   }
 
   @ExceptionHandler(ConflictException.class)
   ProblemDetail conflict(ConflictException e) {
-    return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage(), "conflict");
+    return Problems.conflict(e.getMessage());
   }
 
   /** Overload (no connection in time, lock timeouts): try again, nothing was stored. */
@@ -53,7 +44,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, "1")
         .body(
-            problem(
+            Problems.problem(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "Busy",
                 "Relay is overloaded; nothing was stored, try again",
@@ -68,57 +59,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             .map(f -> new FieldError(f.getField(), f.getDefaultMessage()))
             .sorted(Comparator.comparing(FieldError::field))
             .toList();
-    return ResponseEntity.badRequest().body(validation(errors));
+    return ResponseEntity.badRequest().body(Problems.invalid(errors));
   }
 
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(
       HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    String field = "$"; // the document itself: not to be confused with the message's "body"
-    String message = "malformed JSON";
-    if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
-      field = path(mismatch);
-      message = "has the wrong type";
-    } else if (e.getCause() instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      field = path(mapping);
-    } else if (e.getCause() instanceof JsonParseException parse
-        && parse.getOriginalMessage().startsWith("Duplicate field")
-        && parse.getProcessor() != null) {
-      field = path(parse.getProcessor().getParsingContext());
-      message = "is given more than once";
-    }
-    return ResponseEntity.badRequest().body(validation(List.of(new FieldError(field, message))));
-  }
-
-  private static String path(JsonStreamContext context) {
-    List<String> names = new ArrayList<>();
-    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
-      names.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
-    }
-    return String.join(".", names);
-  }
-
-  private static String path(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining("."));
-  }
-
-  private static ProblemDetail validation(List<FieldError> errors) {
-    ProblemDetail problem =
-        ProblemDetail.forStatusAndDetail(
-            HttpStatus.BAD_REQUEST,
-            errors.stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; ")));
-    problem.setType(VALIDATION);
-    problem.setTitle("Invalid request");
-    problem.setProperty("errors", errors);
-    return problem;
-  }
-
-  private static ProblemDetail problem(HttpStatus status, String title, String detail, String type) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-    problem.setTitle(title);
-    problem.setType(URI.create("https://relay.dev/problems/" + type));
-    return problem;
+    return ResponseEntity.badRequest().body(Problems.invalid(List.of(Problems.unreadable(e.getCause()))));
   }
 }
