@@ -71,10 +71,19 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
   private static final EmbeddedKafkaKraftBroker broker = startBroker();
   private static final KafkaProducer<String, String> producer = producer();
 
+  /** The broker's own INFO lines are thousands: only its warnings. */
+  private static final List<String> QUIET_BROKER = List.of(
+      "logging.level.kafka=warn", "logging.level.org.apache.kafka=warn",
+      "logging.level.state.change.logger=warn");
+
   @DynamicPropertySource
   static void consumeTheBroker(DynamicPropertyRegistry registry) {
     registry.add("relay.intake.kafka.bootstrap-servers", broker::getBrokersAsString);
     registry.add("relay.intake.kafka.max-retry-interval", () -> "500ms");
+    QUIET_BROKER.forEach(setting -> {
+      String[] nameAndValue = setting.split("=");
+      registry.add(nameAndValue[0], () -> nameAndValue[1]);
+    });
   }
 
   @Autowired RestartablePostgres postgres;
@@ -88,18 +97,17 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
     String run = newId("kafka");
     provider.acknowledgeBeforeAnswering(run, webhook);
     List<String> rooms = IntStream.range(0, 50).mapToObj(r -> run + "-r" + r).toList();
+    int perRoom = 3;
     List<ProducerRecord<String, String>> records = new ArrayList<>();
-    for (int k = 1; k <= 4; k++) {
-      for (String room : rooms) {
-        records.add(record(room, message(room + "-m" + k, room)));
-      }
+    for (int k = 1; k <= perRoom; k++) {
+      records.addAll(round(rooms, k));
     }
 
     assertThat(produce(records)).as("partitions the rooms' records went to").hasSize(PARTITIONS);
 
-    patiently().until(() -> delivered(run), equalTo(200L));
+    patiently().until(() -> delivered(run), equalTo((long) rooms.size() * perRoom));
     for (String room : rooms) {
-      List<String> sent = IntStream.rangeClosed(1, 4).mapToObj(k -> room + "-m" + k).toList();
+      List<String> sent = IntStream.rangeClosed(1, perRoom).mapToObj(k -> room + "-m" + k).toList();
       assertThat(firstAttempts(room + "-m")).as("provider's first attempts of %s", room).isEqualTo(sent);
       assertThat(bySequence(room)).as("sequences of %s", room).isEqualTo(sent);
     }
@@ -213,11 +221,10 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
   void twoNodesInOneGroup_rebalancedWhileRecordsFlow_nothingLost_orderKept() {
     String run = newId("nodes");
     provider.acknowledgeBeforeAnswering(run, webhook);
-    List<String> rooms = IntStream.range(0, 30).mapToObj(r -> run + "-r" + r).toList();
-    int perRoom = 6;
+    List<String> rooms = IntStream.range(0, 20).mapToObj(r -> run + "-r" + r).toList();
+    int perRoom = 5;
 
     produce(round(rooms, 1));
-    produce(round(rooms, 2));
     double consumedByB;
     try (ConfigurableApplicationContext nodeB = startSecondNode()) {
       ConcurrentMessageListenerContainer<?, ?> containerB =
@@ -225,13 +232,13 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
       patiently().until(() -> !containerB.getAssignedPartitions().isEmpty()
           && container.getAssignedPartitions().size() < PARTITIONS);
       MeterRegistry metricsB = nodeB.getBean(MeterRegistry.class);
+      produce(round(rooms, 2));
       produce(round(rooms, 3));
-      produce(round(rooms, 4));
       patiently().until(() -> metricsB.get("relay.intake.kafka.consumed").counter().count() > 0);
-      produce(round(rooms, 5));
+      produce(round(rooms, 4));
       consumedByB = metricsB.get("relay.intake.kafka.consumed").counter().count();
     }
-    produce(round(rooms, 6));
+    produce(round(rooms, 5));
 
     patiently().until(() -> delivered(run), equalTo((long) rooms.size() * perRoom));
     assertThat(consumedByB).as("records the second node dealt with").isPositive();
@@ -264,7 +271,8 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
       postgres.start();
     }
 
-    patiently().until(() -> delivered(run), equalTo((long) rooms.size() * 2));
+    // the pool reconnects in its own time
+    patiently().ignoreExceptions().until(() -> delivered(run), equalTo((long) rooms.size() * 2));
     for (String room : rooms) {
       assertThat(bySequence(room)).as("sequences of %s", room).containsExactly(room + "-m1", room + "-m2");
       assertThat(firstAttempts(room + "-m")).containsExactly(room + "-m1", room + "-m2");
@@ -288,6 +296,7 @@ class KafkaIntakeIT extends DeliveryIntegrationTest {
     args.add(channel + "api-token=" + API_TOKEN);
     args.add(channel + "webhook-secret=" + WEBHOOK_SECRET);
     args.add(channel + "ack-gate-timeout=" + ACK_GATE_TIMEOUT);
+    QUIET_BROKER.forEach(setting -> args.add("--" + setting));
     return new SpringApplicationBuilder(RelayApplication.class)
         .main(RelayApplication.class)
         .profiles("test")
