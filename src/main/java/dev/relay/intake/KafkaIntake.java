@@ -127,7 +127,10 @@ class KafkaIntake implements BatchConsumerAwareMessageListener<byte[], byte[]>, 
     measureLag(consumer);
   }
 
-  /** A try of a batch failed (database down): nothing of it was stored, it is tried again. */
+  /**
+   * A try of a batch failed (database down, dead-letter topic not writable): it is tried again,
+   * and whatever it had stored is then skipped as repeats.
+   */
   void batchFailed(int records, Exception failure, int attempt) {
     failedBatches.increment();
     log.warn(
