@@ -7,6 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,6 +27,11 @@ class MessageRepository {
           + " provider_message_id, accepted_at, dispatched_at, delivered_at, read_at,"
           + " taken_at, report_instance_id";
 
+  private static final String INSERT =
+      "insert into relay_message (message_id, room_id, sequence, channel, recipient, body,"
+          + " fallback_email, status, turn_state, attempts, accepted_at)"
+          + " values (?, ?, ?, ?, ?, ?, ?, 'QUEUED', 'WAITING', 0, ?)";
+
   private final JdbcTemplate jdbc;
   private final UpdateReturning returning;
 
@@ -33,22 +41,37 @@ class MessageRepository {
   }
 
   void insert(NewMessage m, long sequence, Instant acceptedAt) {
-    jdbc.update(
-        "insert into relay_message (message_id, room_id, sequence, channel, recipient, body,"
-            + " fallback_email, status, turn_state, attempts, accepted_at)"
-            + " values (?, ?, ?, ?, ?, ?, ?, 'QUEUED', 'WAITING', 0, ?)",
-        m.messageId(),
-        m.roomId(),
-        sequence,
-        m.channel(),
-        m.to(),
-        m.body(),
-        m.fallbackEmail(),
-        utc(acceptedAt));
+    jdbc.update(INSERT, insertArguments(m, sequence, acceptedAt));
+  }
+
+  /** One JDBC batch: one round trip for all of them. */
+  void insertAll(List<NewMessage> batch, List<Long> sequences, Instant acceptedAt) {
+    List<Object[]> rows = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      rows.add(insertArguments(batch.get(i), sequences.get(i), acceptedAt));
+    }
+    jdbc.batchUpdate(INSERT, rows);
+  }
+
+  private static Object[] insertArguments(NewMessage m, long sequence, Instant acceptedAt) {
+    return new Object[] {
+      m.messageId(), m.roomId(), sequence, m.channel(), m.to(), m.body(), m.fallbackEmail(), utc(acceptedAt)
+    };
   }
 
   Optional<Message> find(String messageId) {
     return first("select " + COLUMNS + " from relay_message where message_id = ?", messageId);
+  }
+
+  List<Message> findAll(Collection<String> messageIds) {
+    if (messageIds.isEmpty()) {
+      return List.of();
+    }
+    String marks = String.join(", ", Collections.nCopies(messageIds.size(), "?"));
+    return jdbc.query(
+        "select " + COLUMNS + " from relay_message where message_id in (" + marks + ")",
+        MessageRepository::message,
+        messageIds.toArray());
   }
 
   /** Reads the message under its row lock, held until the transaction ends. */

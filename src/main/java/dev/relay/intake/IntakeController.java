@@ -37,16 +37,13 @@ class IntakeController {
     Message message = result.message();
     return switch (result.kind()) {
       case ACCEPTED -> {
-        meters.counter("relay.messages.accepted", "channel", message.channel(), "source", "rest")
-            .increment();
+        AcceptedMessages.count(meters, message.channel(), "rest");
         yield ResponseEntity.status(HttpStatus.ACCEPTED)
               .location(URI.create("/api/messages/" + message.messageId()))
               .body(views.ofJustAccepted(message));
       }
       case REPEATED -> ResponseEntity.ok(views.of(message));
-      case CONFLICT ->
-          throw new ConflictException(
-              "Message " + message.messageId() + " was already accepted with other content");
+      case CONFLICT -> throw new ConflictException(result.conflict());
     };
   }
 }

@@ -4,6 +4,13 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
 import dev.relay.room.RoomQueue;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Accepts a message (API.md §1): stores it with its room's next sequence and wakes or starts its
  * room's instance in one transaction, so an accepted message always has an instance that will
  * take it, and a failed intake leaves nothing behind, not even a gap in the room's sequence.
+ * {@link #acceptAll} does the same for a batch (the Kafka intake's poll) in one transaction.
  */
 @Service
 public class IntakeService {
@@ -43,18 +51,45 @@ public class IntakeService {
   }
 
   public Intake accept(NewMessage message) {
+    try {
+      return retried(() -> acceptNew(message), message.messageId());
+    } catch (DuplicateKeyException known) {
+      // a repeat, or a concurrent twin that won: answer with what is stored
+      return transaction.execute(tx -> repeated(message));
+    }
+  }
+
+  /**
+   * Accepts the messages as {@link #accept} would one by one, in this order, in one transaction:
+   * each room's messages get its next sequences in the batch's order, and each room's instance is
+   * woken or started once. Repeats and conflicts (also of an earlier message of the batch) are
+   * answered, not stored. Rooms are locked in the order of their ids, so two batches that share
+   * rooms (two nodes, during a rebalance) queue on each other instead of deadlocking.
+   *
+   * @return one answer per message, in the batch's order
+   */
+  public List<Intake> acceptAll(List<NewMessage> batch) {
+    String what = "a batch of " + batch.size();
+    try {
+      return retried(() -> acceptBatch(batch), what);
+    } catch (DuplicateKeyException twin) {
+      // a message of the batch was stored meanwhile (REST, or another node): now it is known
+      log.debug("{} met a message stored concurrently; trying again", what);
+      return retried(() -> acceptBatch(batch), what);
+    }
+  }
+
+  /** Runs the intake in a transaction; tries it again after a collision with a room's instance. */
+  private <T> T retried(Supplier<T> intake, String what) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return transaction.execute(tx -> acceptNew(message));
-      } catch (DuplicateKeyException known) {
-        // a repeat, or a concurrent twin that won: answer with what is stored
-        return transaction.execute(tx -> repeated(message));
+        return transaction.execute(tx -> intake.get());
       } catch (OptimisticLockingException collision) {
         // nothing was stored: decide again
         if (attempt == ATTEMPTS) {
           throw collision;
         }
-        log.debug("Intake of {} collided with its room's instance, attempt {}", message.messageId(), attempt);
+        log.debug("Intake of {} collided with a room's instance, attempt {}", what, attempt);
       }
     }
   }
@@ -67,16 +102,69 @@ public class IntakeService {
     return new Intake(Intake.Kind.ACCEPTED, stored);
   }
 
-  private Intake repeated(NewMessage message) {
-    Message stored = stored(message);
-    return new Intake(
-        stored.sameContentAs(message) ? Intake.Kind.REPEATED : Intake.Kind.CONFLICT, stored);
+  /**
+   * Finds the repeats first (one query): on PostgreSQL a failed insert would end the transaction.
+   * Then locks every room of the new messages, in id order, before any instance moves.
+   */
+  private List<Intake> acceptBatch(List<NewMessage> batch) {
+    Map<String, Message> known =
+        messages.findAll(batch.stream().map(NewMessage::messageId).distinct().toList());
+    Intake[] answers = new Intake[batch.size()];
+    Map<String, Integer> firstInBatch = new HashMap<>();
+    Map<String, List<Integer>> newByRoom = new TreeMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      NewMessage message = batch.get(i);
+      Message stored = known.get(message.messageId());
+      if (stored != null) {
+        answers[i] = answer(stored, message);
+      } else if (firstInBatch.putIfAbsent(message.messageId(), i) == null) {
+        newByRoom.computeIfAbsent(message.roomId(), room -> new ArrayList<>()).add(i);
+      }
+    }
+
+    List<RoomQueue.Ticket> tickets = new ArrayList<>(newByRoom.size());
+    List<NewMessage> fresh = new ArrayList<>();
+    List<Long> sequences = new ArrayList<>();
+    newByRoom.forEach(
+        (roomId, indexes) -> {
+          RoomQueue.Ticket ticket = rooms.nextSequences(roomId, indexes.size());
+          tickets.add(ticket);
+          for (int k = 0; k < indexes.size(); k++) {
+            fresh.add(batch.get(indexes.get(k)));
+            sequences.add(ticket.sequence() + k);
+          }
+        });
+    List<Message> stored = messages.storeAll(fresh, sequences);
+    tickets.forEach(rooms::messageQueued);
+
+    Map<String, Message> storedNow = new HashMap<>();
+    stored.forEach(m -> storedNow.put(m.messageId(), m));
+    for (int i = 0; i < batch.size(); i++) {
+      if (answers[i] == null) {
+        NewMessage message = batch.get(i);
+        Message mine = storedNow.get(message.messageId());
+        answers[i] =
+            firstInBatch.get(message.messageId()) == i
+                ? new Intake(Intake.Kind.ACCEPTED, mine)
+                : answer(mine, message);
+      }
+    }
+    return Arrays.asList(answers);
   }
 
-  private Message stored(NewMessage message) {
-    return messages
-        .find(message.messageId())
-        .orElseThrow(() -> new IllegalStateException("message " + message.messageId() + " vanished"));
+  private Intake repeated(NewMessage message) {
+    Message stored =
+        messages
+            .find(message.messageId())
+            .orElseThrow(
+                () -> new IllegalStateException("message " + message.messageId() + " vanished"));
+    return answer(stored, message);
+  }
+
+  /** A message whose id is stored already: a repeat, or a conflict if its content differs. */
+  private static Intake answer(Message stored, NewMessage message) {
+    return new Intake(
+        stored.sameContentAs(message) ? Intake.Kind.REPEATED : Intake.Kind.CONFLICT, stored);
   }
 
   public record Intake(Kind kind, Message message) {
@@ -84,6 +172,11 @@ public class IntakeService {
       ACCEPTED,
       REPEATED,
       CONFLICT
+    }
+
+    /** Why a conflict is refused (409): the same words over REST and on the dead-letter topic. */
+    String conflict() {
+      return "Message " + message.messageId() + " was already accepted with other content";
     }
   }
 }

@@ -31,7 +31,16 @@ public class RoomQueue {
 
   /** The room's next sequence. Locks the room until the intake transaction ends. */
   public Ticket nextSequence(String roomId) {
-    return rooms.incrementSequence(roomId);
+    return nextSequences(roomId, 1);
+  }
+
+  /**
+   * The room's next {@code count} sequences, from the ticket's on, for messages stored together.
+   * Locks the room until the intake transaction ends; a transaction that takes several rooms takes
+   * them in one order everywhere (see IntakeService), so that two never wait for each other.
+   */
+  public Ticket nextSequences(String roomId, int count) {
+    return rooms.incrementSequence(roomId, count);
   }
 
   /**
@@ -82,7 +91,10 @@ public class RoomQueue {
     return new IllegalStateException("room " + roomId + " does not exist");
   }
 
-  /** A room's sequence as intake got it, with the room's instance as it was then. */
+  /**
+   * A room's sequence as intake got it (the first, when it got several), with the room's instance
+   * as it was then.
+   */
   public record Ticket(String roomId, long sequence, String instanceId, boolean idle) {}
 
   /** The message an instance works on now. */

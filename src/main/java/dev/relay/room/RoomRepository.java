@@ -18,8 +18,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 class RoomRepository {
 
-  private static final String INCREMENT =
-      "update relay_room set last_sequence = last_sequence + 1 where room_id = ?";
+  private static final String ADD =
+      "update relay_room set last_sequence = last_sequence + ? where room_id = ?";
 
   private final JdbcTemplate jdbc;
   private final UpdateReturning returning;
@@ -30,32 +30,40 @@ class RoomRepository {
   }
 
   /**
-   * Adds one to the room's sequence, creating the room at its first message, and returns it with
-   * the room's instance. The row stays locked until the transaction ends: that is what orders a
-   * room's intake, and what the instance's "take next / go idle" waits for.
+   * Adds {@code count} to the room's sequence, creating the room at its first message, and returns
+   * the first of the new sequences with the room's instance. The row stays locked until the
+   * transaction ends: that is what orders a room's intake, and what the instance's "take next / go
+   * idle" waits for.
    */
-  RoomQueue.Ticket incrementSequence(String roomId) {
+  RoomQueue.Ticket incrementSequence(String roomId, int count) {
+    RoomQueue.Ticket last;
     if (returning.isPostgres()) {
       // one round trip; concurrent first messages of a room queue on the key, none fails
-      return jdbc.queryForObject(
-          "insert into relay_room (room_id, last_sequence) values (?, 1) on conflict (room_id)"
-              + " do update set last_sequence = relay_room.last_sequence + 1"
-              + " returning room_id, last_sequence, instance_id, idle",
-          RoomRepository::ticket,
-          roomId);
-    }
-    if (jdbc.update(INCREMENT, roomId) == 0) {
-      try {
-        jdbc.update("insert into relay_room (room_id, last_sequence) values (?, 1)", roomId);
-      } catch (DuplicateKeyException | ConcurrencyFailureException createdConcurrently) {
-        // H2 fails only the statement, not the transaction: count on the winner's row
-        jdbc.update(INCREMENT, roomId);
+      last =
+          jdbc.queryForObject(
+              "insert into relay_room (room_id, last_sequence) values (?, ?) on conflict (room_id)"
+                  + " do update set last_sequence = relay_room.last_sequence + excluded.last_sequence"
+                  + " returning room_id, last_sequence, instance_id, idle",
+              RoomRepository::ticket,
+              roomId,
+              count);
+    } else {
+      if (jdbc.update(ADD, count, roomId) == 0) {
+        try {
+          jdbc.update("insert into relay_room (room_id, last_sequence) values (?, ?)", roomId, count);
+        } catch (DuplicateKeyException | ConcurrencyFailureException createdConcurrently) {
+          // H2 fails only the statement, not the transaction: count on the winner's row
+          jdbc.update(ADD, count, roomId);
+        }
       }
+      last =
+          jdbc.queryForObject(
+              "select room_id, last_sequence, instance_id, idle from relay_room where room_id = ?",
+              RoomRepository::ticket,
+              roomId);
     }
-    return jdbc.queryForObject(
-        "select room_id, last_sequence, instance_id, idle from relay_room where room_id = ?",
-        RoomRepository::ticket,
-        roomId);
+    return new RoomQueue.Ticket(
+        last.roomId(), last.sequence() - count + 1, last.instanceId(), last.idle());
   }
 
   /** The room's instance and the message it works on, under the room's row lock. */

@@ -35,7 +35,7 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
     response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
     Problems.write(
         response,
-        Problems.of(
+        Problems.problem(
             HttpStatus.UNAUTHORIZED, "Unauthorized", "Send Authorization: Bearer <API token>", "unauthorized"),
         json);
   }

@@ -1,10 +1,8 @@
 package dev.relay.web;
 
 import dev.relay.jdbc.DatabaseOutage;
-import java.net.URI;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.TransientDataAccessException;
@@ -32,11 +30,10 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
-  private static final URI VALIDATION = URI.create("https://relay.dev/problems/validation");
 
   @ExceptionHandler(BadRequestException.class)
   ProblemDetail badRequest(BadRequestException e) {
-    return validation(e.errors());
+    return Problems.invalid(e.errors());
   }
 
   @ExceptionHandler(NotFoundException.class)
@@ -46,7 +43,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(ConflictException.class)
   ProblemDetail conflict(ConflictException e) {
-    return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage(), "conflict");
+    return Problems.conflict(e.getMessage());
   }
 
   @ExceptionHandler(UnauthorizedException.class)
@@ -107,7 +104,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             .map(f -> new FieldError(f.getField(), f.getDefaultMessage()))
             .sorted(Comparator.comparing(FieldError::field))
             .toList();
-    return ResponseEntity.badRequest().body(validation(errors));
+    return ResponseEntity.badRequest().body(Problems.invalid(errors));
   }
 
   @Override
@@ -118,7 +115,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE).body(tooLarge(tooLarge.limit()));
       }
     }
-    return ResponseEntity.badRequest().body(validation(List.of(FieldError.fromJson(e.getCause()))));
+    return ResponseEntity.badRequest().body(Problems.invalid(List.of(FieldError.fromJson(e.getCause()))));
   }
 
   @Override
@@ -136,18 +133,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         "payload-too-large");
   }
 
-  private static ProblemDetail validation(List<FieldError> errors) {
-    ProblemDetail problem =
-        ProblemDetail.forStatusAndDetail(
-            HttpStatus.BAD_REQUEST,
-            errors.stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; ")));
-    problem.setType(VALIDATION);
-    problem.setTitle("Invalid request");
-    problem.setProperty("errors", errors);
-    return problem;
-  }
-
   private static ProblemDetail problem(HttpStatus status, String title, String detail, String type) {
-    return Problems.of(status, title, detail, type);
+    return Problems.problem(status, title, detail, type);
   }
 }

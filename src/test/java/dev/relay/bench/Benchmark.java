@@ -10,7 +10,6 @@ import dev.relay.bench.Sampler.Sample;
 import dev.relay.support.ChildJvm;
 import dev.relay.support.Poll;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,6 +31,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * Relay's benchmark (issue 5; method and latest figures in docs/benchmarks.md): PostgreSQL, the
@@ -49,6 +52,9 @@ public final class Benchmark {
   static final String PROVIDER_TOKEN = "bench-provider-token";
   static final String ADMIN_USER = "bench-admin";
   static final String ADMIN_PASSWORD = "bench-admin-password";
+  /** The intake topic of {@code --intake=kafka}, Relay's default. */
+  static final String TOPIC = "relay.messages";
+  static final int PARTITIONS = 3;
 
   /** Open rooms must not move on or resend during the run: they are the idle backlog. */
   static final Duration OPEN_ROOM_WAIT = Duration.ofHours(1);
@@ -116,6 +122,7 @@ public final class Benchmark {
     Map<String, String> settings = db.settings();
     log(database + " " + settings);
 
+    String brokers = options.intake() == Options.Intake.KAFKA ? startBroker() : null;
     int simulatorPort = ChildJvm.freePort();
     List<Integer> nodePorts = new ArrayList<>();
     for (int n = 0; n < options.nodes(); n++) {
@@ -130,11 +137,13 @@ public final class Benchmark {
       log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
       ChildJvm node = own(ChildJvm.start("relay-" + (n + 1), nodePorts.get(n), options.heap(),
           options.relayJvmArgs(), RelayApplication.class.getName(), false,
-          relayArguments(db, simulatorPort), options.out()));
+          relayArguments(db, simulatorPort, brokers), options.out()));
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);
     }
-    List<URI> intakes = nodes.stream().map(n -> n.uri("/api/messages")).toList();
+    LoadGenerator.Transport intakes = brokers == null
+        ? LoadGenerator.rest(http, nodes.stream().map(n -> n.uri("/api/messages")).toList())
+        : LoadGenerator.kafka(own(producer(brokers)), TOPIC);
 
     try (Connection sampling = db.connect(); Connection checks = db.connect()) {
       Result.OpenRooms openRooms =
@@ -152,7 +161,7 @@ public final class Benchmark {
       processes.add(new ProcessGroup(db.postmaster(), true));
       names.add("postgres");
 
-      LoadGenerator load = new LoadGenerator(http, intakes, CHANNEL,
+      LoadGenerator load = new LoadGenerator(intakes, CHANNEL,
           Workload.load(options.rooms(), options.messagesPerRoom()), options.messages());
       long databaseAtStart = BenchDatabase.size(checks);
       boolean countingStatements = BenchDatabase.resetStatements(checks);
@@ -204,12 +213,12 @@ public final class Benchmark {
    * Runs the load's shape in rooms of its own, unmeasured, and waits until it is delivered: a
    * cold JVM spends much of its first minutes compiling, which no steady state has.
    */
-  private void warmUp(List<URI> intakes, Connection db) throws Exception {
+  private void warmUp(LoadGenerator.Transport intakes, Connection db) throws Exception {
     if (options.warmUpMessages() == 0) {
       return;
     }
     log("warm-up: " + options.warmUpMessages() + " messages at " + options.rate() + "/s");
-    LoadGenerator warmUp = new LoadGenerator(http, intakes, CHANNEL,
+    LoadGenerator warmUp = new LoadGenerator(intakes, CHANNEL,
         Workload.warmUp(options.rooms(), options.messagesPerRoom()), options.warmUpMessages());
     warmUp.openLoop(options.rate());
     long start = System.nanoTime();
@@ -223,14 +232,14 @@ public final class Benchmark {
    * Gives each open room one message that the simulator never ACKs, waits until all reached the
    * provider, and measures what they cost: database and Relay heap (after a full GC) per room.
    */
-  private Result.OpenRooms fillOpenRooms(List<ChildJvm> nodes, List<URI> intakes,
+  private Result.OpenRooms fillOpenRooms(List<ChildJvm> nodes, LoadGenerator.Transport intakes,
       ChildJvm simulator, Connection db) throws Exception {
     double heapBefore = nodes.stream().mapToDouble(this::heapAfterGcMib).sum();
     long databaseBefore = BenchDatabase.size(db);
     log("filling " + options.openRooms() + " open rooms");
     long start = System.nanoTime();
     LoadGenerator fill = new LoadGenerator(
-        http, intakes, OPEN_CHANNEL, Workload.open(), options.openRooms());
+        intakes, OPEN_CHANNEL, Workload.open(), options.openRooms());
     fill.closedLoop(FILL_CONCURRENCY);
     Duration timeout = Duration.ofSeconds(Math.max(120, options.openRooms() / 20));
     if (!Poll.until(timeout, Duration.ofSeconds(1),
@@ -266,9 +275,16 @@ public final class Benchmark {
       int k = p;
       double[] cpu = steady.stream().mapToDouble(i -> samples.get(i).cpuPercent()[k])
           .filter(v -> !Double.isNaN(v)).toArray();
+      double cpuSeconds = 0;
+      for (int i = 0; i < samples.size(); i++) {
+        double percent = samples.get(i).cpuPercent()[k];
+        double seconds = samples.get(i).t() - (i == 0 ? 0 : samples.get(i - 1).t());
+        cpuSeconds += Double.isNaN(percent) ? 0 : percent / 100 * seconds;
+      }
       processes.add(new ProcessFigures(names.get(p),
           Arrays.stream(cpu).average().orElse(Double.NaN),
           Arrays.stream(cpu).max().orElse(Double.NaN),
+          cpuSeconds,
           samples.stream().mapToDouble(s -> s.memoryMib()[k]).max().orElse(Double.NaN),
           p < heaps.size() ? heaps.get(p) : null));
     }
@@ -347,7 +363,29 @@ public final class Benchmark {
         "--relay.simulator.drop-recipient-prefix=" + Workload.OPEN_ROOMS);
   }
 
-  private List<String> relayArguments(BenchDatabase db, int simulatorPort) {
+  /**
+   * A Kafka broker (KRaft) in this process, with the intake topic and its dead-letter topic;
+   * returns its address.
+   */
+  private String startBroker() {
+    log("starting a Kafka broker (" + PARTITIONS + " partitions)");
+    EmbeddedKafkaKraftBroker broker =
+        new EmbeddedKafkaKraftBroker(1, PARTITIONS, TOPIC, TOPIC + ".DLT");
+    broker.afterPropertiesSet();
+    own(broker::destroy);
+    return broker.getBrokersAsString();
+  }
+
+  private static KafkaProducer<String, String> producer(String brokers) {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.LINGER_MS_CONFIG, 1,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+  }
+
+  private List<String> relayArguments(BenchDatabase db, int simulatorPort, String brokers) {
     List<String> args = new ArrayList<>(List.of(
         "--spring.profiles.active=prod",
         "--spring.datasource.url=" + db.url(),
@@ -357,6 +395,9 @@ public final class Benchmark {
         "--RELAY_ADMIN_PASSWORD=" + ADMIN_PASSWORD,
         "--relay.api.tokens=" + LoadGenerator.API_TOKEN,
         "--relay.simulator.enabled=false"));
+    if (brokers != null) {
+      args.add("--relay.intake.kafka.bootstrap-servers=" + brokers);
+    }
     channel(args, CHANNEL, simulatorPort, options.ackGateTimeout(), null);
     if (options.openRooms() > 0) {
       channel(args, OPEN_CHANNEL, simulatorPort, OPEN_ROOM_WAIT, OPEN_ROOM_WAIT);
@@ -418,9 +459,10 @@ public final class Benchmark {
 
   private String title() {
     return String.format(Locale.ROOT,
-        "Relay: %s msg/s into %d rooms x %d in a row, %d node(s), ACK after %d+%d ms (x2),"
+        "Relay: %s msg/s (%s) into %d rooms x %d in a row, %d node(s), ACK after %d+%d ms (x2),"
             + " drop %s, %d open rooms",
-        Report.f(options.rate()), options.rooms(), options.messagesPerRoom(), options.nodes(),
+        Report.f(options.rate()), options.intake().name().toLowerCase(Locale.ROOT),
+        options.rooms(), options.messagesPerRoom(), options.nodes(),
         options.ackDelay().toMillis(), options.ackJitter().toMillis(),
         Report.f(options.dropRate()), options.openRooms());
   }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -21,12 +22,53 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Sends intake requests ({@code POST /api/messages}, API.md §1), spread over the Relay nodes in
- * turn, and records what came back. Asynchronous: no request waits for an earlier answer.
+ * Sends intake requests, {@code POST /api/messages} (API.md §1) spread over the Relay nodes in
+ * turn, or records on the intake topic (§1b), and records what came back. Asynchronous: no
+ * request waits for an earlier answer.
  */
 final class LoadGenerator implements Accounting.Intake {
+
+  /** How an intake request reaches Relay. */
+  interface Transport {
+    /**
+     * Sends request {@code i} of message {@code m} with this body; completes with the HTTP status
+     * of the answer, or, for a record, 202 once the broker has it.
+     */
+    CompletableFuture<Integer> send(int i, Message m, String body);
+  }
+
+  /** {@code POST /api/messages}, request i to node i mod n. */
+  static Transport rest(HttpClient http, List<URI> intakes) {
+    return (i, m, body) ->
+        http.sendAsync(
+                HttpRequest.newBuilder(intakes.get(i % intakes.size()))
+                    .timeout(Duration.ofSeconds(60))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + API_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding())
+            .thenApply(HttpResponse::statusCode);
+  }
+
+  /** A record on the topic, keyed by its room (API.md §1b); "202" once the broker has it. */
+  static Transport kafka(Producer<String, String> producer, String topic) {
+    return (i, m, body) -> {
+      CompletableFuture<Integer> acked = new CompletableFuture<>();
+      producer.send(new ProducerRecord<>(topic, m.roomId(), body), (metadata, error) -> {
+        if (error != null) {
+          acked.completeExceptionally(error);
+        } else {
+          acked.complete(202);
+        }
+      });
+      return acked;
+    };
+  }
 
   /** Beyond this many unanswered requests new ones are skipped (and counted), not queued. */
   static final int MAX_IN_FLIGHT = 5_000;
@@ -36,8 +78,7 @@ final class LoadGenerator implements Accounting.Intake {
   /** What was answered since the previous {@link #interval()}; latencies in microseconds. */
   record Interval(long sent, long accepted, Histogram latency) {}
 
-  private final HttpClient http;
-  private final List<URI> intakes;
+  private final Transport transport;
   private final String channel;
   private final IntFunction<Message> workload;
   private final int count;
@@ -55,10 +96,8 @@ final class LoadGenerator implements Accounting.Intake {
   private final Map<Integer, LongAdder> otherAnswers = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  LoadGenerator(
-      HttpClient http, List<URI> intakes, String channel, IntFunction<Message> workload, int count) {
-    this.http = http;
-    this.intakes = intakes;
+  LoadGenerator(Transport transport, String channel, IntFunction<Message> workload, int count) {
+    this.transport = transport;
     this.channel = channel;
     this.workload = workload;
     this.count = count;
@@ -161,28 +200,22 @@ final class LoadGenerator implements Accounting.Intake {
     sent.increment();
     sentInInterval.increment();
     Message m = workload.apply(i);
-    HttpRequest request =
-        HttpRequest.newBuilder(intakes.get(i % intakes.size()))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/json")
-            .header("Authorization", "Bearer " + API_TOKEN)
-            .POST(HttpRequest.BodyPublishers.ofString(String.format(
-                "{\"messageId\":\"%s\",\"roomId\":\"%s\",\"channel\":\"%s\",\"to\":\"%s\","
-                    + "\"body\":\"benchmark message %s\"}",
-                m.messageId(), m.roomId(), channel, m.roomId(), m.messageId())))
-            .build();
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+    String body = String.format(
+        "{\"messageId\":\"%s\",\"roomId\":\"%s\",\"channel\":\"%s\",\"to\":\"%s\","
+            + "\"body\":\"benchmark message %s\"}",
+        m.messageId(), m.roomId(), channel, m.roomId(), m.messageId());
+    transport.send(i, m, body)
         .whenComplete((response, error) -> {
           long micros = (System.nanoTime() - scheduledNanos) / 1_000;
           if (error != null) {
             failed.increment();
-          } else if (response.statusCode() == 202) {
+          } else if (response == 202) {
             acceptedAtMicros.set(i, nowMicros());
             latency.recordValue(micros);
             accepted.increment();
             acceptedInInterval.increment();
           } else {
-            otherAnswers.computeIfAbsent(response.statusCode(), s -> new LongAdder()).increment();
+            otherAnswers.computeIfAbsent(response, s -> new LongAdder()).increment();
           }
           inFlight.decrementAndGet();
           if (permits != null) {

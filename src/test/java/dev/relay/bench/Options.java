@@ -23,6 +23,7 @@ record Options(
     Duration ackJitter,
     double dropRate,
     int nodes,
+    Intake intake,
     int openRooms,
     Pg pg,
     String pgUrl,
@@ -34,6 +35,13 @@ record Options(
     String heap,
     List<String> relayJvmArgs,
     Path out) {
+
+  enum Intake {
+    /** POST /api/messages, spread over the nodes. */
+    REST,
+    /** Records on the intake topic of a broker the benchmark starts (API.md §1b). */
+    KAFKA
+  }
 
   enum Pg {
     /** zonky's PostgreSQL from Maven artifacts: nothing to install. */
@@ -53,6 +61,8 @@ record Options(
         --ack-jitter=50ms         uniformly random extra wait on top of ack-delay
         --drop-rate=0             share of provider requests whose callbacks never come
         --nodes=1                 Relay nodes, all on the one database
+        --intake=rest             rest | kafka: records keyed by room on a topic of an embedded
+                                  broker (KRaft, 3 partitions) that every node consumes
         --open-rooms=0            rooms filled first with one message each that is never ACKed
         --pg=embedded             embedded | local (a running server, see --pg-url)
         --pg-url=jdbc:postgresql://localhost:5432/postgres   admin connection of --pg=local
@@ -78,6 +88,7 @@ record Options(
     DEFAULTS.put("ack-jitter", "50ms");
     DEFAULTS.put("drop-rate", "0");
     DEFAULTS.put("nodes", "1");
+    DEFAULTS.put("intake", "rest");
     DEFAULTS.put("open-rooms", "0");
     DEFAULTS.put("pg", "embedded");
     DEFAULTS.put("pg-url", "jdbc:postgresql://localhost:5432/postgres");
@@ -122,6 +133,7 @@ record Options(
           duration(values.get("ack-jitter")),
           Double.parseDouble(values.get("drop-rate")),
           Integer.parseInt(values.get("nodes")),
+          Intake.valueOf(values.get("intake").toUpperCase(Locale.ROOT)),
           Integer.parseInt(values.get("open-rooms")),
           Pg.valueOf(values.get("pg").toUpperCase(Locale.ROOT)),
           values.get("pg-url"),
@@ -156,10 +168,11 @@ record Options(
   String commandLine() {
     return String.format(Locale.ROOT,
         "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
-            + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --open-rooms=%d --pg=%s"
+            + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --intake=%s --open-rooms=%d --pg=%s"
             + " --ack-gate-timeout=%dms --warm-up=%ss",
         rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
-        ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes, openRooms,
+        ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes,
+        intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), ackGateTimeout.toMillis(),
         number(warmUp.toMillis() / 1000.0));
   }

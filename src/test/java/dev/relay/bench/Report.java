@@ -61,7 +61,7 @@ final class Report {
     rows.add(row("intake accepted/s, steady", f(r.intakeAcceptedPerSecond())));
     rows.add(row("ACK -> next dispatch p50 / p99 / max",
         ms(r.ackToNextDispatch()) + "  (" + r.ackToNextDispatch().count() + " hand-overs)"));
-    rows.add(row("intake POST -> 202 p50 / p99 / max", ms(r.intake())));
+    rows.add(row("intake POST -> 202 (kafka: record -> broker ack) p50 / p99 / max", ms(r.intake())));
     rows.add(row("messages lost", Long.toString(r.lost())));
     rows.add(row("ordering violations", Long.toString(r.orderViolations())));
     rows.add(row("delivered / not yet (delivery running) / given up",
@@ -74,6 +74,10 @@ final class Report {
       rows.add(row("CPU % of a core, mean (max): " + p.name(),
           f(p.cpuMeanPercent()) + "  (" + f(p.cpuMaxPercent()) + ")"));
     }
+    rows.add(row("Relay CPU ms per accepted message (all nodes, load and drain)",
+        f(r.processes().stream().filter(p -> p.name().startsWith("relay-"))
+            .mapToDouble(ProcessFigures::cpuSeconds).sum() * 1000
+            / Math.max(1, r.intakeRequests().accepted()))));
     for (ProcessFigures p : r.processes()) {
       rows.add(row("memory MiB, max" + (p.name().equals("postgres") ? " (sum of PSS)" : " (RSS)")
               + ": " + p.name(),

@@ -68,11 +68,13 @@ record Result(
 
   /**
    * @param cpuMeanPercent over the steady part of the load, in % of one core
+   * @param cpuSeconds CPU time over the whole load and drain: what its messages cost, even when
+   *     the load outran it
    * @param memoryMaxMib RSS; for PostgreSQL the sum of its processes' PSS
    * @param heapAfterGcMib heap in use after a full GC at the end (Relay nodes); null otherwise
    */
   record ProcessFigures(String name, double cpuMeanPercent, double cpuMaxPercent,
-      double memoryMaxMib, Double heapAfterGcMib) {}
+      double cpuSeconds, double memoryMaxMib, Double heapAfterGcMib) {}
 
   /**
    * What a room waiting for its ACK costs, measured across filling them.
