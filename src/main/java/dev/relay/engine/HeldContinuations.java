@@ -1,0 +1,123 @@
+package dev.relay.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.camunda.bpm.engine.impl.bpmn.helper.BpmnProperties;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.jobexecutor.AsyncContinuationJobHandler;
+import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
+import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.MessageEntity;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * Holds an asynchronous continuation (a job) back without running it, failing it or holding a
+ * thread: for an activity with the extension property {@value #PROPERTY}, the job first asks the
+ * {@link ContinuationAdmission}; when that names a later time, the job ends unrun and an identical
+ * job, due then, takes its place, in the same transaction. The instance stays where it was (the
+ * diagram, Cockpit and the activity's history see nothing), the job's retries are untouched, no
+ * incident, no failure log: a wait is not a failure. An instance's jobs run one at a time, so the
+ * instance does nothing else meanwhile (a room keeps its order).
+ *
+ * <p>Used for provider calls held by their channel's circuit or rate limit.
+ */
+@Component
+class HeldContinuations extends AbstractProcessEnginePlugin {
+
+  /** Its value is an expression on the execution; its result is the admission's key. */
+  static final String PROPERTY = "waitForAdmission";
+
+  private final ObjectProvider<ContinuationAdmission> admission;
+
+  HeldContinuations(ObjectProvider<ContinuationAdmission> admission) {
+    this.admission = admission;
+  }
+
+  @Override
+  public void preInit(ProcessEngineConfigurationImpl configuration) {
+    List<JobHandler> handlers = new ArrayList<>();
+    if (configuration.getCustomJobHandlers() != null) {
+      handlers.addAll(configuration.getCustomJobHandlers());
+    }
+    handlers.add(new Handler(admission)); // same type: replaces the engine's own
+    configuration.setCustomJobHandlers(handlers);
+  }
+
+  static class Handler extends AsyncContinuationJobHandler {
+
+    private final ObjectProvider<ContinuationAdmission> admission;
+
+    Handler(ObjectProvider<ContinuationAdmission> admission) {
+      this.admission = admission;
+    }
+
+    @Override
+    public void execute(
+        AsyncContinuationConfiguration configuration,
+        ExecutionEntity execution,
+        CommandContext context,
+        String tenantId) {
+      Optional<JobEntity> job = running(execution, context);
+      Optional<Instant> notBefore = job.flatMap(j -> notBefore(j, execution));
+      if (notBefore.isPresent()) {
+        postpone(job.get(), execution, notBefore.get());
+        return;
+      }
+      super.execute(configuration, execution, context, tenantId);
+    }
+
+    private Optional<Instant> notBefore(JobEntity job, ExecutionEntity execution) {
+      ActivityImpl activity = execution.getProcessDefinition().findActivity(job.getActivityId());
+      Map<String, String> properties =
+          activity == null ? null : activity.getProperties().get(BpmnProperties.EXTENSION_PROPERTIES);
+      String expression = properties == null ? null : properties.get(PROPERTY);
+      ContinuationAdmission admitting = admission.getIfAvailable();
+      if (expression == null || admitting == null) {
+        return Optional.empty();
+      }
+      Object key =
+          Context.getProcessEngineConfiguration()
+              .getExpressionManager()
+              .createExpression(expression)
+              .getValue(execution);
+      return key == null ? Optional.empty() : admitting.notBefore(key.toString());
+    }
+
+    /** The job being run: the execution's one asynchronous continuation. */
+    private static Optional<JobEntity> running(ExecutionEntity execution, CommandContext context) {
+      return context.getJobManager().findJobsByExecutionId(execution.getId()).stream()
+          .filter(j -> TYPE.equals(j.getJobHandlerType()))
+          .findFirst();
+    }
+
+    /** The engine deletes the job once this returns; its twin, due later, takes its place. */
+    private static void postpone(JobEntity job, ExecutionEntity execution, Instant notBefore) {
+      MessageEntity later = new MessageEntity();
+      later.setExecutionId(execution.getId());
+      later.setProcessInstanceId(job.getProcessInstanceId());
+      later.setRootProcessInstanceId(job.getRootProcessInstanceId());
+      later.setProcessDefinitionId(job.getProcessDefinitionId());
+      later.setProcessDefinitionKey(job.getProcessDefinitionKey());
+      later.setJobDefinitionId(job.getJobDefinitionId());
+      later.setActivityId(job.getActivityId());
+      later.setJobHandlerType(job.getJobHandlerType());
+      later.setJobHandlerConfigurationRaw(job.getJobHandlerConfigurationRaw());
+      later.setExclusive(job.isExclusive());
+      later.setPriority(job.getPriority());
+      later.setRetries(job.getRetries());
+      later.setTenantId(job.getTenantId());
+      later.setDuedate(Date.from(notBefore));
+      later.insert();
+    }
+  }
+}
