@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -67,8 +67,8 @@ public class ChannelGuard {
       return Optional.empty();
     }
     Admission[] decided = new Admission[1];
-    change(channel, now, state -> {
-      decided[0] = state.admit(now, settings, copy.backlog(), ThreadLocalRandom.current());
+    change(channel, (state, locked) -> {
+      decided[0] = state.admit(locked, settings, copy.backlog(), ThreadLocalRandom.current());
       return decided[0].next();
     });
     return Optional.ofNullable(decided[0].holdUntil());
@@ -81,13 +81,12 @@ public class ChannelGuard {
     if (known.circuit() == Circuit.CLOSED && known.failures() == 0) {
       return; // the common case: nothing to record
     }
-    change(channel, now, state -> state.succeeded(now, settings));
+    change(channel, (state, locked) -> state.succeeded(locked, settings));
   }
 
   /** A call failed as transient: one more in the run that opens the circuit. */
   void failed(String channel) {
-    Instant now = Instant.now();
-    change(channel, now, state -> state.failed(now, settings));
+    change(channel, (state, locked) -> state.failed(locked, settings));
   }
 
   /** The channel as the cluster sees it now (read from the row, not the copy). */
@@ -105,16 +104,19 @@ public class ChannelGuard {
 
   /** Sets (null: removes) the channel's rate limit for every node; this node uses it at once. */
   ChannelView setRateLimit(String channel, Double rateLimit) {
-    change(channel, Instant.now(), state -> state.withRateLimit(rateLimit));
+    change(channel, (state, locked) -> state.withRateLimit(rateLimit));
     return view(channel);
   }
 
-  private void change(String channel, Instant now, UnaryOperator<ChannelState> how) {
+  /** Changes the row under its lock; {@code how} gets the time the lock was granted. */
+  private void change(String channel, BiFunction<ChannelState, Instant, ChannelState> how) {
     ownTransaction.executeWithoutResult(
         tx -> {
-          ensure(channel, now);
+          ensure(channel, Instant.now());
           ChannelState before = rows.lock(channel).orElseThrow();
-          ChannelState after = how.apply(before);
+          // not earlier: a slot given at a time before another node's call would pace too close
+          Instant now = Instant.now();
+          ChannelState after = how.apply(before, now);
           if (!after.equals(before)) {
             rows.save(channel, after);
           }

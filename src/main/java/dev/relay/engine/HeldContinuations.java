@@ -6,10 +6,13 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.camunda.bpm.engine.impl.bpmn.helper.BpmnProperties;
+import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseUtil;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.core.model.PropertyKey;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.jobexecutor.AsyncContinuationJobHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
@@ -17,6 +20,8 @@ import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.MessageEntity;
 import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
+import org.camunda.bpm.engine.impl.util.xml.Element;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -37,6 +42,8 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
   /** Its value is an expression on the execution; its result is the admission's key. */
   static final String PROPERTY = "waitForAdmission";
 
+  private static final PropertyKey<String> KEY = new PropertyKey<>(PROPERTY);
+
   private final ObjectProvider<ContinuationAdmission> admission;
 
   HeldContinuations(ObjectProvider<ContinuationAdmission> admission) {
@@ -51,6 +58,24 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     }
     handlers.add(new Handler(admission)); // same type: replaces the engine's own
     configuration.setCustomJobHandlers(handlers);
+    List<BpmnParseListener> listeners = new ArrayList<>();
+    if (configuration.getCustomPostBPMNParseListeners() != null) {
+      listeners.addAll(configuration.getCustomPostBPMNParseListeners());
+    }
+    listeners.add(new KeepProperty());
+    configuration.setCustomPostBPMNParseListeners(listeners);
+  }
+
+  /** The engine keeps a service task's extension properties only for external tasks. */
+  static class KeepProperty extends AbstractBpmnParseListener {
+
+    @Override
+    public void parseServiceTask(Element element, ScopeImpl scope, ActivityImpl activity) {
+      Map<String, String> properties = BpmnParseUtil.parseCamundaExtensionProperties(element);
+      if (properties != null && properties.containsKey(PROPERTY)) {
+        activity.getProperties().set(KEY, properties.get(PROPERTY));
+      }
+    }
   }
 
   static class Handler extends AsyncContinuationJobHandler {
@@ -78,9 +103,7 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
 
     private Optional<Instant> notBefore(JobEntity job, ExecutionEntity execution) {
       ActivityImpl activity = execution.getProcessDefinition().findActivity(job.getActivityId());
-      Map<String, String> properties =
-          activity == null ? null : activity.getProperties().get(BpmnProperties.EXTENSION_PROPERTIES);
-      String expression = properties == null ? null : properties.get(PROPERTY);
+      String expression = activity == null ? null : activity.getProperties().get(KEY);
       ContinuationAdmission admitting = admission.getIfAvailable();
       if (expression == null || admitting == null) {
         return Optional.empty();
