@@ -5,10 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -29,6 +33,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class ChannelGuard {
 
+  private static final Logger log = LoggerFactory.getLogger(ChannelGuard.class);
   private static final Duration FRESH_FOR = Duration.ofSeconds(1);
 
   private final ChannelStateRepository rows;
@@ -37,6 +42,7 @@ public class ChannelGuard {
   private final ObjectProvider<HeldCalls> held;
   private final TransactionTemplate ownTransaction;
   private final Map<String, Copy> copies = new ConcurrentHashMap<>();
+  private final Set<String> ensured = ConcurrentHashMap.newKeySet();
 
   ChannelGuard(
       ChannelStateRepository rows,
@@ -74,6 +80,15 @@ public class ChannelGuard {
     return Optional.ofNullable(decided[0].holdUntil());
   }
 
+  /**
+   * Whether no channel holds calls now, as this node's copies (at most a second old) say: then a
+   * dispatch need not even look up its message's channel.
+   */
+  public boolean holdsNone() {
+    Instant now = Instant.now();
+    return policies.names().stream().allMatch(channel -> copy(channel, now).state().isUnrestricted());
+  }
+
   /** The provider answered a call: it took the message, or refused it for good. */
   void succeeded(String channel) {
     Instant now = Instant.now();
@@ -92,7 +107,7 @@ public class ChannelGuard {
   /** The channel as the cluster sees it now (read from the row, not the copy). */
   ChannelView view(String channel) {
     Instant now = Instant.now();
-    ChannelState state = read(channel, now);
+    ChannelState state = read(channel);
     return new ChannelView(
         channel,
         ChannelView.plain(state.rateLimit()),
@@ -110,15 +125,20 @@ public class ChannelGuard {
 
   /** Changes the row under its lock; {@code how} gets the time the lock was granted. */
   private void change(String channel, BiFunction<ChannelState, Instant, ChannelState> how) {
+    ensure(channel);
     ownTransaction.executeWithoutResult(
         tx -> {
-          ensure(channel, Instant.now());
           ChannelState before = rows.lock(channel).orElseThrow();
           // not earlier: a slot given at a time before another node's call would pace too close
           Instant now = Instant.now();
           ChannelState after = how.apply(before, now);
           if (!after.equals(before)) {
             rows.save(channel, after);
+          }
+          if (after.circuit() == Circuit.OPEN && before.circuit() != Circuit.OPEN) {
+            log.warn("channel {}: provider failing, circuit OPEN for {}", channel, settings.openFor());
+          } else if (after.circuit() != before.circuit()) {
+            log.info("channel {}: circuit {}", channel, after.circuit());
           }
           // the row was just read under its lock: fresh; the backlog is counted once a second
           Copy old = copies.get(channel);
@@ -133,25 +153,31 @@ public class ChannelGuard {
   private Copy copy(String channel, Instant now) {
     Copy copy = copies.get(channel);
     if (copy == null || !now.isBefore(copy.readAt().plus(FRESH_FOR))) {
-      ChannelState state = read(channel, now);
+      ChannelState state = read(channel);
       copy = new Copy(state, backlog(channel, state), now);
       copies.put(channel, copy);
     }
     return copy;
   }
 
-  private ChannelState read(String channel, Instant now) {
-    return ownTransaction.execute(
-        tx -> {
-          ensure(channel, now);
-          return rows.find(channel).orElseThrow();
-        });
+  private ChannelState read(String channel) {
+    ensure(channel);
+    return rows.find(channel).orElseThrow();
   }
 
-  private void ensure(String channel, Instant now) {
-    if (!copies.containsKey(channel)) { // once per node and channel
-      rows.ensure(channel, policies.channel(channel).rateLimit(), now);
+  /** Once per node and channel, in a transaction of its own: another node may race to create it. */
+  private void ensure(String channel) {
+    if (ensured.contains(channel)) {
+      return;
     }
+    Double configured = policies.channel(channel).rateLimit();
+    try {
+      ownTransaction.executeWithoutResult(tx -> rows.create(channel, configured, Instant.now()));
+    } catch (DuplicateKeyException createdMeanwhile) {
+      // by another node or thread: it exists, which is all this wanted
+    }
+    ownTransaction.executeWithoutResult(tx -> rows.reconcile(channel, configured));
+    ensured.add(channel);
   }
 
   /** Held calls spread over the slots they need: counted only while something holds calls. */

@@ -25,12 +25,8 @@ class ChannelStateRepository {
     this.jdbc = jdbc;
   }
 
-  /**
-   * The channel's row exists from the first time any node uses the channel, with the configured
-   * rate limit; a node started with another configured limit than the one last seen replaces the
-   * stored limit (a changed setting wins over an older PATCH; an unchanged one does not).
-   */
-  void ensure(String name, Double configuredRateLimit, Instant now) {
+  /** The channel's row, with the configured rate limit; a duplicate key if it exists already. */
+  void create(String name, Double configuredRateLimit, Instant now) {
     SqlParameterValue configured = new SqlParameterValue(Types.DOUBLE, configuredRateLimit);
     jdbc.update(
         "insert into relay_channel (name, rate_limit, configured_rate_limit, circuit_since)"
@@ -42,6 +38,14 @@ class ChannelStateRepository {
         configured,
         Timestamps.utc(now),
         name);
+  }
+
+  /**
+   * A node started with another configured rate limit than the one last seen replaces the stored
+   * limit: a changed setting wins over an older PATCH, an unchanged one does not.
+   */
+  void reconcile(String name, Double configuredRateLimit) {
+    SqlParameterValue configured = new SqlParameterValue(Types.DOUBLE, configuredRateLimit);
     jdbc.update(
         "update relay_channel set rate_limit = ?, configured_rate_limit = ?"
             + " where name = ? and configured_rate_limit is distinct from cast(? as double precision)",

@@ -27,6 +27,9 @@ class ProviderCallHold implements ContinuationAdmission, HeldCalls {
 
   @Override
   public Optional<Instant> notBefore(String messageId) {
+    if (guard.holdsNone()) {
+      return Optional.empty(); // the common case: no statement at all
+    }
     Optional<Message> message = messages.find(messageId);
     if (message.isEmpty()
         || message.get().status().isAcknowledged()
