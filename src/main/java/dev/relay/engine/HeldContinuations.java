@@ -15,6 +15,7 @@ import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.core.model.PropertyKey;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.jobexecutor.AsyncContinuationJobHandler;
+import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
@@ -116,8 +117,16 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
       return key == null ? Optional.empty() : admitting.notBefore(key.toString());
     }
 
-    /** The job being run: the execution's one asynchronous continuation. */
+    /**
+     * The job being run: the job executor's current job (no statement on the path of every job),
+     * else (a job run through the API) the execution's asynchronous continuation.
+     */
     private static Optional<JobEntity> running(ExecutionEntity execution, CommandContext context) {
+      JobExecutorContext executor = Context.getJobExecutorContext();
+      JobEntity current = executor == null ? null : executor.getCurrentJob();
+      if (current != null && execution.getId().equals(current.getExecutionId())) {
+        return Optional.of(current);
+      }
       return context.getJobManager().findJobsByExecutionId(execution.getId()).stream()
           .filter(j -> TYPE.equals(j.getJobHandlerType()))
           .findFirst();

@@ -27,8 +27,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.history.HistoricJobLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +120,7 @@ class ChannelRuntimePostgresIT {
     assertThat(maxInOneSecond(calls, Instant.EPOCH)).isLessThanOrEqualTo(5 + 1);
     assertThat(maxInOneSecond(calls, slowedAt.plusSeconds(1))).isLessThanOrEqualTo(2 + 1);
     assertRoomOrder(rooms, LIMITED);
+    assertThat(dispatchingEngines(rooms)).as("both nodes' job executors dispatched").hasSize(2);
 
     ResponseEntity<JsonNode> removed = a.patch(LIMITED, "{\"rateLimit\": null}");
     assertThat(removed.getBody().get("rateLimit").isNull()).isTrue();
@@ -155,10 +162,12 @@ class ChannelRuntimePostgresIT {
     assertRoomOrder(rooms, FLAKY);
     // holding is not an attempt, and nothing ran out of retries: no incident for an operator
     for (String room : rooms) {
+      assertThat(a.api.message(room + "-m1").get("attempts").asInt()).isEqualTo(1);
       assertThat(a.api.message(room + "-m2").get("attempts").asInt()).isEqualTo(1);
     }
-    assertThat(nodeA.getBean(ManagementService.class).createJobQuery().withException().count())
-        .isZero();
+    ManagementService management = nodeA.getBean(ManagementService.class);
+    assertThat(management.createJobQuery().withException().count()).isZero();
+    assertThat(nodeA.getBean(RuntimeService.class).createIncidentQuery().count()).isZero();
   }
 
   @Test
@@ -167,6 +176,21 @@ class ChannelRuntimePostgresIT {
     ResponseEntity<JsonNode> bad = a.patch(LIMITED, "{\"rateLimit\": -1}");
     assertThat(bad.getStatusCode().value()).isEqualTo(400);
     assertThat(bad.getBody().get("errors").get(0).get("field").asText()).isEqualTo("rateLimit");
+  }
+
+  /** The host names (address and engine name) of the engines that dispatched these rooms. */
+  private static Set<String> dispatchingEngines(List<String> rooms) {
+    HistoryService history = nodeA.getBean(HistoryService.class);
+    Set<String> instances = new HashSet<>();
+    for (String room : rooms) {
+      history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(room).list()
+          .forEach(instance -> instances.add(instance.getId()));
+    }
+    return history.createHistoricJobLogQuery().activityIdIn("Task_DispatchMessage").successLog()
+        .list().stream()
+        .filter(log -> instances.contains(log.getProcessInstanceId()))
+        .map(HistoricJobLog::getHostname)
+        .collect(Collectors.toSet());
   }
 
   private static void sendTwoPerRoom(List<String> rooms, String channel) {
