@@ -106,7 +106,6 @@ public class ChannelGuard {
 
   /** The channel as the cluster sees it now (read from the row, not the copy). */
   ChannelView view(String channel) {
-    Instant now = Instant.now();
     ChannelState state = read(channel);
     return new ChannelView(
         channel,
