@@ -33,6 +33,8 @@ class ModularityTest {
           entry("intake", Set.of("room", "delivery", "channel")),
           // engine: the hot path's lookups of instances (ProcessInstances)
           entry("room", Set.of("delivery", "channel", "timeline", "engine")),
+          // channel: the provider gateway and its guard (ChannelGuard); engine: the hot path's
+          // lookups, and ContinuationAdmission, which holds provider calls for their channel
           entry("delivery", Set.of("channel", "timeline", "engine")),
           entry("fallback", Set.of("delivery", "timeline")),
           entry("webhook", Set.of("delivery", "channel")),

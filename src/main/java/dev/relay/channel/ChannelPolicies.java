@@ -43,6 +43,14 @@ public class ChannelPolicies {
     return channel(channel).ackGateTimeout().toString();
   }
 
+  /**
+   * How long a room waits for this channel's ACK before its next message goes: the one place the
+   * channel view (API.md §7) reads it from.
+   */
+  public Duration ackGate(String channel) {
+    return channel(channel).ackGateTimeout();
+  }
+
   public boolean hasAttemptsLeft(String channel, Object attemptsMade) {
     return toInt(attemptsMade) < channel(channel).maxAttempts();
   }

@@ -9,7 +9,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * One Feign client per configured channel, set up and sorted as {@link RemoteCalls} does for
- * every service Relay calls: the engine's job retries, Feign never does.
+ * every service Relay calls: the engine's job retries, Feign never does. Each answer counts for
+ * the channel's circuit ({@link ChannelGuard}): a transient failure against it, any other answer
+ * (a rejection too: the provider is up) for it.
  */
 @Component
 class FeignProviderGateway implements ProviderGateway {
@@ -17,8 +19,11 @@ class FeignProviderGateway implements ProviderGateway {
   private final RemoteCalls providers;
   private final Map<String, ProviderApi> clients;
   private final Map<String, String> tokens;
+  private final ChannelGuard guard;
 
-  FeignProviderGateway(RelayChannelsProperties properties, ObjectMapper objectMapper) {
+  FeignProviderGateway(
+      RelayChannelsProperties properties, ObjectMapper objectMapper, ChannelGuard guard) {
+    this.guard = guard;
     this.providers = new RemoteCalls("provider", properties.providerTimeout(), objectMapper);
     this.clients =
         properties.channels().entrySet().stream()
@@ -48,14 +53,18 @@ class FeignProviderGateway implements ProviderGateway {
                       new ProviderApi.Outgoing(request.to(), request.body(), request.messageId())));
     } catch (RemoteCallException failed) {
       if (failed.isTransient()) {
+        guard.failed(request.channel());
         throw new TransientProviderException(
             failed.getMessage(), failed.retryAfter().orElse(null), failed);
       }
+      guard.succeeded(request.channel());
       throw new ProviderRejectedException(failed.getMessage());
     }
     if (accepted == null || accepted.id() == null || accepted.id().isBlank()) {
+      guard.failed(request.channel());
       throw new TransientProviderException("provider answered without an id", null, null);
     }
+    guard.succeeded(request.channel());
     return accepted.id();
   }
 }

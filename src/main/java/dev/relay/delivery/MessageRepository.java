@@ -104,6 +104,24 @@ class MessageRepository {
         messageId);
   }
 
+  /** The message's next provider call waits until then (its channel's circuit or rate limit). */
+  void hold(String messageId, Instant until) {
+    jdbc.update(
+        "update relay_message set held_until = ? where message_id = ?", utc(until), messageId);
+  }
+
+  /** Messages of the channel whose next provider call is held back beyond this moment. */
+  long countHeld(String channel, Instant now) {
+    Long count =
+        jdbc.queryForObject(
+            "select count(*) from relay_message where channel = ? and held_until > ?"
+                + " and status in ('QUEUED', 'DISPATCHED')",
+            Long.class,
+            channel,
+            utc(now));
+    return count == null ? 0 : count;
+  }
+
   /** The process instance that waits for the message's delivery report from now on. */
   void setReportInstance(String messageId, String processInstanceId) {
     jdbc.update(

@@ -93,6 +93,11 @@ class ChannelPoliciesTest {
   }
 
   @Test
+  void ackGateIsTheConfiguredTimeout_theValueTheChannelViewShows() {
+    assertThat(policies.ackGate(CHANNEL)).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void unknownChannelIsRefusedByName() {
     assertThat(policies.isKnown(CHANNEL)).isTrue();
     assertThat(policies.isKnown("telegram")).isFalse();

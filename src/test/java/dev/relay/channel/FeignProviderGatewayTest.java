@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -51,7 +52,8 @@ class FeignProviderGatewayTest {
     Channel whatsapp = new Channel(wireMock.baseUrl() + "/whatsapp", "provider-token", "secret",
         Duration.ofSeconds(2), List.of(Duration.ofSeconds(15)), 8, null);
     gateway = new FeignProviderGateway(new RelayChannelsProperties(Map.of("whatsapp", whatsapp),
-        List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10)), new ObjectMapper());
+        List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10)), new ObjectMapper(),
+        mock(ChannelGuard.class));
   }
 
   @Test

@@ -1,0 +1,155 @@
+package dev.relay.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
+import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseUtil;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.core.model.PropertyKey;
+import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.jobexecutor.AsyncContinuationJobHandler;
+import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
+import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
+import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.MessageEntity;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
+import org.camunda.bpm.engine.impl.util.xml.Element;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * Holds an asynchronous continuation (a job) back without running it, failing it or holding a
+ * thread: for an activity with the extension property {@value #PROPERTY}, the job first asks the
+ * {@link ContinuationAdmission}; when that names a later time, the job ends unrun and an identical
+ * job, due then, takes its place, in the same transaction. The instance stays where it was (the
+ * diagram, Cockpit and the activity's history see nothing), the job's retries are untouched, no
+ * incident, no failure log: a wait is not a failure. An instance's jobs run one at a time, so the
+ * instance does nothing else meanwhile (a room keeps its order).
+ *
+ * <p>Used for provider calls held by their channel's circuit or rate limit.
+ */
+@Component
+class HeldContinuations extends AbstractProcessEnginePlugin {
+
+  /** Its value is an expression on the execution; its result is the admission's key. */
+  static final String PROPERTY = "waitForAdmission";
+
+  private static final PropertyKey<String> KEY = new PropertyKey<>(PROPERTY);
+
+  private final ObjectProvider<ContinuationAdmission> admission;
+
+  HeldContinuations(ObjectProvider<ContinuationAdmission> admission) {
+    this.admission = admission;
+  }
+
+  @Override
+  public void preInit(ProcessEngineConfigurationImpl configuration) {
+    List<JobHandler> handlers = new ArrayList<>();
+    if (configuration.getCustomJobHandlers() != null) {
+      handlers.addAll(configuration.getCustomJobHandlers());
+    }
+    handlers.add(new Handler(admission)); // same type: replaces the engine's own
+    configuration.setCustomJobHandlers(handlers);
+    List<BpmnParseListener> listeners = new ArrayList<>();
+    if (configuration.getCustomPostBPMNParseListeners() != null) {
+      listeners.addAll(configuration.getCustomPostBPMNParseListeners());
+    }
+    listeners.add(new KeepProperty());
+    configuration.setCustomPostBPMNParseListeners(listeners);
+  }
+
+  /** The engine keeps a service task's extension properties only for external tasks. */
+  static class KeepProperty extends AbstractBpmnParseListener {
+
+    @Override
+    public void parseServiceTask(Element element, ScopeImpl scope, ActivityImpl activity) {
+      Map<String, String> properties = BpmnParseUtil.parseCamundaExtensionProperties(element);
+      if (properties != null && properties.containsKey(PROPERTY)) {
+        activity.getProperties().set(KEY, properties.get(PROPERTY));
+      }
+    }
+  }
+
+  static class Handler extends AsyncContinuationJobHandler {
+
+    private final ObjectProvider<ContinuationAdmission> admission;
+
+    Handler(ObjectProvider<ContinuationAdmission> admission) {
+      this.admission = admission;
+    }
+
+    @Override
+    public void execute(
+        AsyncContinuationConfiguration configuration,
+        ExecutionEntity execution,
+        CommandContext context,
+        String tenantId) {
+      Optional<JobEntity> job = running(execution, context);
+      Optional<Instant> notBefore = job.flatMap(j -> notBefore(j, execution));
+      if (notBefore.isPresent()) {
+        postpone(job.get(), execution, notBefore.get());
+        return;
+      }
+      super.execute(configuration, execution, context, tenantId);
+    }
+
+    private Optional<Instant> notBefore(JobEntity job, ExecutionEntity execution) {
+      ActivityImpl activity = execution.getProcessDefinition().findActivity(job.getActivityId());
+      String expression = activity == null ? null : activity.getProperties().get(KEY);
+      ContinuationAdmission admitting = admission.getIfAvailable();
+      if (expression == null || admitting == null) {
+        return Optional.empty();
+      }
+      Object key =
+          Context.getProcessEngineConfiguration()
+              .getExpressionManager()
+              .createExpression(expression)
+              .getValue(execution);
+      return key == null ? Optional.empty() : admitting.notBefore(key.toString());
+    }
+
+    /**
+     * The job being run: the job executor's current job (no statement on the path of every job),
+     * else (a job run through the API) the execution's asynchronous continuation.
+     */
+    private static Optional<JobEntity> running(ExecutionEntity execution, CommandContext context) {
+      JobExecutorContext executor = Context.getJobExecutorContext();
+      JobEntity current = executor == null ? null : executor.getCurrentJob();
+      if (current != null && execution.getId().equals(current.getExecutionId())) {
+        return Optional.of(current);
+      }
+      return context.getJobManager().findJobsByExecutionId(execution.getId()).stream()
+          .filter(j -> TYPE.equals(j.getJobHandlerType()))
+          .findFirst();
+    }
+
+    /** The engine deletes the job once this returns; its twin, due later, takes its place. */
+    private static void postpone(JobEntity job, ExecutionEntity execution, Instant notBefore) {
+      MessageEntity later = new MessageEntity();
+      later.setExecutionId(execution.getId());
+      later.setProcessInstanceId(job.getProcessInstanceId());
+      later.setRootProcessInstanceId(job.getRootProcessInstanceId());
+      later.setProcessDefinitionId(job.getProcessDefinitionId());
+      later.setProcessDefinitionKey(job.getProcessDefinitionKey());
+      later.setJobDefinitionId(job.getJobDefinitionId());
+      later.setActivityId(job.getActivityId());
+      later.setJobHandlerType(job.getJobHandlerType());
+      later.setJobHandlerConfigurationRaw(job.getJobHandlerConfigurationRaw());
+      later.setExclusive(job.isExclusive());
+      later.setPriority(job.getPriority());
+      later.setRetries(job.getRetries());
+      later.setTenantId(job.getTenantId());
+      later.setDuedate(Date.from(notBefore));
+      later.insert();
+    }
+  }
+}

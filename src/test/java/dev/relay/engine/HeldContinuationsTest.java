@@ -1,0 +1,132 @@
+package dev.relay.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+
+/**
+ * A held asynchronous continuation: it does not run, does not fail, keeps its retries, and its
+ * instance stays where it was until the job that replaced it comes due.
+ */
+class HeldContinuationsTest {
+
+  private static final Instant LATER = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+
+  private final List<String> asked = new CopyOnWriteArrayList<>();
+  private final List<String> called = new ArrayList<>();
+  private Optional<Instant> answer = Optional.empty();
+  private ProcessEngine engine;
+  private ManagementService management;
+
+  @BeforeEach
+  void engine() {
+    StaticListableBeanFactory beans = new StaticListableBeanFactory();
+    ContinuationAdmission admission = key -> {
+      asked.add(key);
+      return answer;
+    };
+    beans.addBean("admission", admission);
+    StandaloneInMemProcessEngineConfiguration configuration =
+        new StandaloneInMemProcessEngineConfiguration();
+    configuration.setJdbcUrl("jdbc:h2:mem:held-continuations;DB_CLOSE_DELAY=-1");
+    configuration.setJobExecutorActivate(false);
+    configuration.setBeans(Map.of("called", called));
+    configuration.setProcessEnginePlugins(
+        List.of(new HeldContinuations(beans.getBeanProvider(ContinuationAdmission.class))));
+    engine = configuration.buildProcessEngine();
+    management = engine.getManagementService();
+    engine.getRepositoryService().createDeployment()
+        .addString("call.bpmn", """
+            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
+              <process id="call" isExecutable="true" camunda:historyTimeToLive="1">
+                <startEvent id="Start" />
+                <sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Call" />
+                <serviceTask id="Task_Call" camunda:asyncBefore="true"
+                    camunda:expression="${called.add(execution.processBusinessKey)}">
+                  <extensionElements><camunda:properties>
+                    <camunda:property name="waitForAdmission" value="${execution.processBusinessKey}" />
+                  </camunda:properties></extensionElements>
+                </serviceTask>
+                <sequenceFlow id="f2" sourceRef="Task_Call" targetRef="Task_Plain" />
+                <serviceTask id="Task_Plain" camunda:asyncBefore="true" camunda:expression="${true}" />
+                <sequenceFlow id="f3" sourceRef="Task_Plain" targetRef="End" />
+                <endEvent id="End" />
+              </process>
+            </definitions>""")
+        .deploy();
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  @Test
+  void admitted_runsAtOnce() {
+    ProcessInstance instance = engine.getRuntimeService().startProcessInstanceByKey("call", "m-1");
+
+    management.executeJob(onlyJob().getId());
+
+    assertThat(asked).containsExactly("m-1");
+    assertThat(called).containsExactly("m-1");
+    assertThat(onlyJob().getProcessInstanceId()).isEqualTo(instance.getId());
+  }
+
+  @Test
+  void held_doesNotRun_doesNotFail_andWaitsAsAJobDueThen() {
+    ProcessInstance instance = engine.getRuntimeService().startProcessInstanceByKey("call", "m-1");
+    Job first = onlyJob();
+    answer = Optional.of(LATER);
+
+    management.executeJob(first.getId());
+
+    assertThat(called).isEmpty();
+    Job held = onlyJob();
+    assertThat(held.getId()).isNotEqualTo(first.getId());
+    assertThat(held.getDuedate()).isEqualTo(Date.from(LATER));
+    assertThat(held.getRetries()).isEqualTo(first.getRetries());
+    assertThat(held.getExceptionMessage()).isNull();
+    assertThat(held.getJobDefinitionId()).isEqualTo(first.getJobDefinitionId());
+    assertThat(engine.getRuntimeService().getActiveActivityIds(instance.getId()))
+        .containsExactly("Task_Call");
+    assertThat(engine.getRuntimeService().createIncidentQuery().count()).isZero();
+
+    answer = Optional.empty();
+    management.executeJob(held.getId());
+
+    assertThat(called).containsExactly("m-1");
+  }
+
+  @Test
+  void anActivityWithoutTheProperty_isNeverAsked() {
+    engine.getRuntimeService().startProcessInstanceByKey("call", "m-1");
+    management.executeJob(onlyJob().getId());
+    asked.clear();
+
+    management.executeJob(onlyJob().getId()); // Task_Plain
+
+    assertThat(asked).isEmpty();
+    assertThat(engine.getRuntimeService().createProcessInstanceQuery().count()).isZero();
+  }
+
+  private Job onlyJob() {
+    return management.createJobQuery().singleResult();
+  }
+}
