@@ -16,12 +16,7 @@ class ApiSecurity {
   @Bean
   FilterRegistrationBean<RequestSizeLimit> apiRequestSizeLimit(
       ApiProperties properties, ObjectMapper json) {
-    FilterRegistrationBean<RequestSizeLimit> registration =
-        new FilterRegistrationBean<>(new RequestSizeLimit(properties.maxRequestSize(), json));
-    registration.addUrlPatterns("/api/*");
-    registration.setName("api-request-size-limit");
-    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
-    return registration;
+    return RequestSizeLimit.on("/api/*", "api-request-size-limit", properties.maxRequestSize(), json);
   }
 
   @Bean

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -30,6 +32,17 @@ public class RequestSizeLimit extends OncePerRequestFilter {
   public RequestSizeLimit(DataSize limit, ObjectMapper json) {
     this.limit = limit.toBytes();
     this.json = json;
+  }
+
+  /** The limit on the paths matching {@code urlPattern}, before any other filter of Relay's. */
+  public static FilterRegistrationBean<RequestSizeLimit> on(
+      String urlPattern, String name, DataSize limit, ObjectMapper json) {
+    FilterRegistrationBean<RequestSizeLimit> registration =
+        new FilterRegistrationBean<>(new RequestSizeLimit(limit, json));
+    registration.addUrlPatterns(urlPattern);
+    registration.setName(name);
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
+    return registration;
   }
 
   @Override

@@ -5,7 +5,6 @@ import dev.relay.web.RequestSizeLimit;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 
 /** Nothing larger than {@code relay.webhooks.max-request-size} is read, let alone verified. */
 @Configuration
@@ -14,11 +13,7 @@ class WebhookSecurity {
   @Bean
   FilterRegistrationBean<RequestSizeLimit> webhookRequestSizeLimit(
       WebhookProperties properties, ObjectMapper json) {
-    FilterRegistrationBean<RequestSizeLimit> registration =
-        new FilterRegistrationBean<>(new RequestSizeLimit(properties.maxRequestSize(), json));
-    registration.addUrlPatterns("/webhooks/*");
-    registration.setName("webhook-request-size-limit");
-    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
-    return registration;
+    return RequestSizeLimit.on(
+        "/webhooks/*", "webhook-request-size-limit", properties.maxRequestSize(), json);
   }
 }
