@@ -49,6 +49,8 @@ import org.springframework.web.bind.annotation.RestController;
       "relay.simulator.enabled=true",
       "relay.simulator.callback-url=http://localhost:{port}/webhooks/{channel}",
       "relay.simulator.webhook-secret=server-test-secret",
+      // not the demo's own secrets and read statuses (application-demo.yml: the default profile)
+      "spring.profiles.active=simulator-server-test",
       "relay.simulator.callback-delay=20ms",
       "relay.simulator.callback-jitter=0ms"
     })
