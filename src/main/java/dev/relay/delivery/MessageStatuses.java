@@ -1,8 +1,10 @@
 package dev.relay.delivery;
 
+import dev.relay.channel.AckGates;
 import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Function;
@@ -25,16 +27,19 @@ public class MessageStatuses {
   private final DeliveryInstances instances;
   private final Timeline timeline;
   private final ProviderStatusLog statusLog;
+  private final AckGates ackGates;
 
   MessageStatuses(
       MessageRepository messages,
       DeliveryInstances instances,
       Timeline timeline,
-      ProviderStatusLog statusLog) {
+      ProviderStatusLog statusLog,
+      AckGates ackGates) {
     this.messages = messages;
     this.instances = instances;
     this.timeline = timeline;
     this.statusLog = statusLog;
+    this.ackGates = ackGates;
   }
 
   /** Records a {@code sent} status: it changes nothing, so it needs no transaction. */
@@ -83,6 +88,7 @@ public class MessageStatuses {
           yield late(id, status);
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
+        sampleAckDelay(message, now);
         report(message, DeliveryReport.DELIVERED, handOff);
         yield Outcome.APPLIED;
       }
@@ -96,6 +102,7 @@ public class MessageStatuses {
         messages.updateStatus(id, MessageStatus.READ, now);
         if (!current.isAcknowledged()) {
           // read implies delivered: it is the ACK
+          sampleAckDelay(message, now);
           report(message, DeliveryReport.DELIVERED, handOff);
         }
         yield Outcome.APPLIED;
@@ -116,6 +123,16 @@ public class MessageStatuses {
   private void report(Message message, DeliveryReport report, boolean handOff) {
     if (handOff && message.reportInstanceId() != null) {
       instances.report(message.reportInstanceId(), report);
+    }
+  }
+
+  /**
+   * The ACK's delay is a sample of the channel's ACK gate while the message has had one attempt.
+   * One that came before the dispatch was recorded is sampled by the dispatch.
+   */
+  private void sampleAckDelay(Message message, Instant ackedAt) {
+    if (message.attempts() == 1 && message.dispatchedAt() != null) {
+      ackGates.record(message.channel(), Duration.between(message.dispatchedAt(), ackedAt));
     }
   }
 
