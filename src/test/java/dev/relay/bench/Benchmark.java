@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.RelayApplication;
+import dev.relay.channel.AckGateSetting;
 import dev.relay.bench.Accounting.FirstAttempt;
 import dev.relay.bench.Result.ProcessFigures;
 import dev.relay.bench.Sampler.Sample;
@@ -303,6 +304,8 @@ public final class Benchmark {
         outcome.givenUp(),
         outcome.lost(),
         outcome.orderViolations(),
+        outcome.overtakes(),
+        Result.Latency.of(outcome.droppedAckStalls()),
         problems,
         processes,
         databasePer1000,
@@ -355,18 +358,19 @@ public final class Benchmark {
         "--relay.simulator.enabled=false"));
     channel(args, CHANNEL, simulatorPort, options.ackGateTimeout(), null);
     if (options.openRooms() > 0) {
-      channel(args, OPEN_CHANNEL, simulatorPort, OPEN_ROOM_WAIT, OPEN_ROOM_WAIT);
+      channel(args, OPEN_CHANNEL, simulatorPort, AckGateSetting.fixed(OPEN_ROOM_WAIT),
+          OPEN_ROOM_WAIT);
     }
     return args;
   }
 
   private static void channel(List<String> args, String name, int simulatorPort,
-      Duration ackGateTimeout, Duration resendDelay) {
+      AckGateSetting ackGateTimeout, Duration resendDelay) {
     String prefix = "--relay.channels." + name + ".";
     args.add(prefix + "base-url=http://localhost:" + simulatorPort + "/simulator/" + name);
     args.add(prefix + "api-token=" + PROVIDER_TOKEN);
     args.add(prefix + "webhook-secret=" + WEBHOOK_SECRET);
-    args.add(prefix + "ack-gate-timeout=" + ackGateTimeout.toMillis() + "ms");
+    args.add(prefix + "ack-gate-timeout=" + Options.argument(ackGateTimeout));
     if (resendDelay != null) {
       args.add(prefix + "resend-delays=" + resendDelay.toMillis() + "ms");
     }
