@@ -164,6 +164,7 @@ public final class Benchmark {
       log("load: " + options.messages() + " messages at " + options.rate() + "/s");
       load.openLoop(options.rate());
       double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
+      double ackGateMillis = ackGateMillis(nodes.get(0));
 
       sampler.phase("drain");
       log("load sent; waiting up to " + options.drainTimeout().toSeconds()
@@ -185,7 +186,7 @@ public final class Benchmark {
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
-          load, outcome, sampler, samples, names, heaps, databaseAtStart,
+          load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
           BenchDatabase.largestTables(checks, 10), openRooms);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
@@ -246,8 +247,8 @@ public final class Benchmark {
 
   private Result result(String startedAt, String database, Map<String, String> settings,
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
-      Accounting.Outcome outcome, Sampler sampler, List<Sample> samples, List<String> names,
-      List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
+      Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
+      List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
       Result.OpenRooms openRooms) {
     // the steady part of the load: after it has settled, before the drain
     double settling = Math.min(10, loadSeconds / 5);
@@ -306,6 +307,7 @@ public final class Benchmark {
         outcome.orderViolations(),
         outcome.overtakes(),
         Result.Latency.of(outcome.droppedAckStalls()),
+        ackGateMillis,
         problems,
         processes,
         databasePer1000,
@@ -401,17 +403,34 @@ public final class Benchmark {
       if (!gc.waitFor(2, TimeUnit.MINUTES) || gc.exitValue() != 0) {
         return Double.NaN;
       }
-      JsonNode heap = json.readTree(http.send(
-          HttpRequest.newBuilder(node.uri("/actuator/metrics/jvm.memory.used?tag=area:heap"))
-              .build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      return heap.get("measurements").get(0).get("value").asDouble() / MIB;
+      return metric(node, "jvm.memory.used?tag=area:heap") / MIB;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Double.NaN;
     }
+  }
+
+  /** The ACK gate the node's rooms of the bench channel use now (gauge relay.ack.gate), in ms. */
+  private double ackGateMillis(ChildJvm node) {
+    try {
+      return metric(node, "relay.ack.gate?tag=channel:" + CHANNEL) * 1000;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
+  /** A metric's first measurement from the node's actuator. */
+  private double metric(ChildJvm node, String nameAndTags)
+      throws IOException, InterruptedException {
+    JsonNode metric = json.readTree(http.send(
+        HttpRequest.newBuilder(node.uri("/actuator/metrics/" + nameAndTags)).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    return metric.get("measurements").get(0).get("value").asDouble();
   }
 
   private String title() {

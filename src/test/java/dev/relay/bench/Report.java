@@ -66,6 +66,7 @@ final class Report {
     rows.add(row("ordering violations", Long.toString(r.orderViolations())));
     rows.add(row("overtakes (next message before the previous one's ACK)",
         Long.toString(r.overtakes())));
+    rows.add(row("ACK gate at the end of the load", f(r.ackGateMs()) + " ms"));
     rows.add(row("room stalled on a dropped ACK p50 / p99 / max",
         ms(r.droppedAckStall()) + "  (" + r.droppedAckStall().count() + " stalls)"));
     rows.add(row("delivered / not yet (delivery running) / given up",
