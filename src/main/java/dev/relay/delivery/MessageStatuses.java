@@ -11,6 +11,8 @@ import java.util.function.Function;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Applies provider statuses to their messages and reports an ACK or a failure to the process
@@ -127,12 +129,20 @@ public class MessageStatuses {
   }
 
   /**
-   * The ACK's delay is a sample of the channel's ACK gate while the message has had one attempt.
-   * One that came before the dispatch was recorded is sampled by the dispatch.
+   * The ACK's delay is a sample of the channel's ACK gate while the message has had one attempt,
+   * once the status is committed: one rolled back and recorded again is no second sample. One
+   * that came before the dispatch was recorded is sampled by the dispatch.
    */
   private void sampleAckDelay(Message message, Instant ackedAt) {
     if (message.attempts() == 1 && message.dispatchedAt() != null) {
-      ackGates.record(message.channel(), Duration.between(message.dispatchedAt(), ackedAt));
+      Duration delay = Duration.between(message.dispatchedAt(), ackedAt);
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              ackGates.record(message.channel(), delay);
+            }
+          });
     }
   }
 
