@@ -17,9 +17,11 @@ import org.springframework.stereotype.Component;
 public class ChannelPolicies {
 
   private final RelayChannelsProperties properties;
+  private final AckGates ackGates;
 
-  public ChannelPolicies(RelayChannelsProperties properties) {
+  public ChannelPolicies(RelayChannelsProperties properties, AckGates ackGates) {
     this.properties = properties;
+    this.ackGates = ackGates;
   }
 
   public Set<String> names() {
@@ -38,17 +40,20 @@ public class ChannelPolicies {
     return channel;
   }
 
-  /** ISO-8601 duration the room waits for this channel's ACK before its next message goes. */
-  public String ackGateTimeout(String channel) {
-    return channel(channel).ackGateTimeout().toString();
-  }
-
   /**
-   * How long a room waits for this channel's ACK before its next message goes: the one place the
-   * channel view (API.md §7) reads it from.
+   * How long a room waits for this channel's ACK before its next message goes: the configured
+   * {@code ack-gate-timeout}, or with {@code auto} the gate learned now ({@link AckGates}).
    */
   public Duration ackGate(String channel) {
-    return channel(channel).ackGateTimeout();
+    Channel settings = channel(channel);
+    return settings.ackGateTimeout().isAuto()
+        ? ackGates.gate(channel, settings.ackGateMin(), settings.ackGateMax())
+        : settings.ackGateTimeout().fixed();
+  }
+
+  /** {@link #ackGate} as the ISO-8601 duration of the room's gate timer. */
+  public String ackGateTimeout(String channel) {
+    return ackGate(channel).toString();
   }
 
   public boolean hasAttemptsLeft(String channel, Object attemptsMade) {

@@ -25,21 +25,35 @@ public record RelayChannelsProperties(
     @NotEmpty @DefaultValue({"5s", "15s", "1m", "5m", "15m"}) List<Duration> dispatchRetryDelays,
     @NotNull @DefaultValue("10s") Duration providerTimeout) {
 
-  /** One provider channel; the defaults are API.md §5's. */
+  /**
+   * One provider channel; the defaults are API.md §5's.
+   *
+   * @param ackGateTimeout a duration, or {@code auto}: learned, between {@code ackGateMin} and
+   *     {@code ackGateMax} (see {@link AckGates})
+   */
   public record Channel(
       @NotBlank String baseUrl,
       @NotBlank String apiToken,
       @NotBlank String webhookSecret,
-      @NotNull @DefaultValue("2s") Duration ackGateTimeout,
+      @NotNull @DefaultValue("2s") AckGateSetting ackGateTimeout,
+      @NotNull @DefaultValue("100ms") Duration ackGateMin,
+      @NotNull @DefaultValue("2s") Duration ackGateMax,
       @NotEmpty @DefaultValue({"15s", "30s", "4h"}) List<@NotNull Duration> resendDelays,
       @Min(1) @DefaultValue("8") int maxAttempts,
       @Positive Double rateLimit) {
 
     @AssertTrue(message = "durations must be positive")
     boolean isPositiveDurations() {
-      return isPositive(ackGateTimeout)
+      return (ackGateTimeout == null || isPositive(ackGateTimeout.fixed()))
+          && isPositive(ackGateMin)
+          && isPositive(ackGateMax)
           && resendDelays != null
           && resendDelays.stream().allMatch(Channel::isPositive);
+    }
+
+    @AssertTrue(message = "ack-gate-min must not exceed ack-gate-max")
+    boolean isAckGateRangeOrdered() {
+      return ackGateMin == null || ackGateMax == null || ackGateMin.compareTo(ackGateMax) <= 0;
     }
 
     private static boolean isPositive(Duration d) {

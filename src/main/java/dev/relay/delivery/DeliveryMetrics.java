@@ -4,7 +4,6 @@ import dev.relay.jdbc.AfterCommit;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.time.Instant;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,12 +36,8 @@ class DeliveryMetrics {
         meters.counter("relay.messages.outcome", "channel", channel, "status", status.name()).increment());
   }
 
-  /** The ACK of a message dispatched at {@code dispatchedAt} (its latest attempt) came now. */
-  void acknowledged(String channel, Instant dispatchedAt, Instant now) {
-    if (dispatchedAt == null) {
-      return;
-    }
-    Duration delay = Duration.between(dispatchedAt, now);
+  /** The ACK of a first attempt came {@code delay} after the dispatch. */
+  void acknowledged(String channel, Duration delay) {
     AfterCommit.run(() ->
         Timer.builder("relay.ack.delay")
             .description("from the dispatch to its delivery ACK")

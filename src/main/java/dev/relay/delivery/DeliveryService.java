@@ -1,5 +1,6 @@
 package dev.relay.delivery;
 
+import dev.relay.channel.AckGates;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.ProviderGateway;
 import dev.relay.channel.ProviderGateway.ProviderRequest;
@@ -7,6 +8,8 @@ import dev.relay.channel.ProviderRejectedException;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -23,6 +26,7 @@ public class DeliveryService {
   private final ChannelPolicies policies;
   private final Timeline timeline;
   private final DeliveryInstances instances;
+  private final AckGates ackGates;
   private final TransactionTemplate ownTransaction;
 
   DeliveryService(
@@ -31,6 +35,7 @@ public class DeliveryService {
       ChannelPolicies policies,
       Timeline timeline,
       DeliveryInstances instances,
+      AckGates ackGates,
       PlatformTransactionManager transactions,
       DeliveryMetrics metrics) {
     this.messages = messages;
@@ -39,6 +44,7 @@ public class DeliveryService {
     this.timeline = timeline;
     this.instances = instances;
     this.metrics = metrics;
+    this.ackGates = ackGates;
     this.ownTransaction = new TransactionTemplate(transactions);
     this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
   }
@@ -94,6 +100,11 @@ public class DeliveryService {
       // an ACK sent from inside the provider's handler is recorded before this, but must not
       // read as if it came first
       timeline.record(messageId, TimelineEvent.DISPATCHED, attempt, null, sentAt);
+    } else if (recorded.deliveredAt() != null) {
+      // acknowledged during the call: the webhook could not know the delay yet
+      Duration delay = Duration.between(sentAt, recorded.deliveredAt());
+      ackGates.record(message.channel(), delay);
+      metrics.acknowledged(message.channel(), delay);
     }
     return new Dispatch(
         DeliveryReport.of(recorded.status()), attempt, recorded.dispatchedAt(), message.channel());
@@ -121,15 +132,35 @@ public class DeliveryService {
     if (report == DeliveryReport.DELIVERED || message.status() == MessageStatus.UNCONFIRMED) {
       return; // delivered meanwhile, or its own instance has already given it up
     }
-    if (report == DeliveryReport.NONE) {
+    if (report == DeliveryReport.NONE && message.attempts() == 0) {
+      timeline.record(messageId, TimelineEvent.DISPATCH_RETRIES_EXHAUSTED);
+    } else if (report == DeliveryReport.NONE) {
       timeline.record(
-          messageId,
-          message.attempts() == 0
-              ? TimelineEvent.DISPATCH_RETRIES_EXHAUSTED
-              : TimelineEvent.ACK_GATE_TIMEOUT);
+          messageId, TimelineEvent.ACK_GATE_TIMEOUT, null, gateWaited(message));
     }
     String instanceId = instances.startResend(message, report);
     messages.setReportInstance(messageId, instanceId);
+  }
+
+  /**
+   * How long the room waited for the ACK since the attempt it waited on reached out, and the gate
+   * in use now (learned or fixed): e.g. {@code "waited 2.013s, gate 2s"}.
+   */
+  private String gateWaited(Message message) {
+    Instant dispatchedAt =
+        message.attempts() == 1
+            ? message.dispatchedAt()
+            : timeline.of(message.messageId()).stream()
+                .filter(e -> e.event().equals(TimelineEvent.DISPATCHED.name()))
+                .map(Timeline.Entry::at)
+                .reduce((first, last) -> last)
+                .orElse(message.dispatchedAt());
+    return "waited " + seconds(Duration.between(dispatchedAt, Instant.now()))
+        + ", gate " + seconds(policies.ackGate(message.channel()));
+  }
+
+  private static String seconds(Duration d) {
+    return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   /** Ends the delivery as FAILED or UNCONFIRMED, unless an ACK came first. */

@@ -1,8 +1,11 @@
 package dev.relay.delivery;
 
+import dev.relay.channel.AckGates;
 import dev.relay.delivery.ProviderStatus.Outcome;
+import dev.relay.jdbc.AfterCommit;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Function;
@@ -26,18 +29,21 @@ public class MessageStatuses {
   private final Timeline timeline;
   private final ProviderStatusLog statusLog;
   private final DeliveryMetrics metrics;
+  private final AckGates ackGates;
 
   MessageStatuses(
       MessageRepository messages,
       DeliveryInstances instances,
       Timeline timeline,
       ProviderStatusLog statusLog,
-      DeliveryMetrics metrics) {
+      DeliveryMetrics metrics,
+      AckGates ackGates) {
     this.messages = messages;
     this.instances = instances;
     this.timeline = timeline;
     this.statusLog = statusLog;
     this.metrics = metrics;
+    this.ackGates = ackGates;
   }
 
   /** Records a {@code sent} status: it changes nothing, so it needs no transaction. */
@@ -121,11 +127,19 @@ public class MessageStatuses {
     };
   }
 
-  /** The ACK: its delay is the first attempt's (dispatched_at), so only for a first attempt. */
+  /**
+   * The ACK. Its delay, from the first attempt's dispatched_at, is measured and is a sample of the
+   * channel's ACK gate while the message has had one attempt, once the status is committed: one
+   * rolled back and recorded again is no second sample. One that came before the dispatch was
+   * recorded is sampled by the dispatch.
+   */
   private void acknowledged(Message message, MessageStatus status, Instant now) {
     metrics.statusChanged(message.channel(), status);
-    if (message.attempts() == 1) {
-      metrics.acknowledged(message.channel(), message.dispatchedAt(), now);
+    if (message.attempts() == 1 && message.dispatchedAt() != null) {
+      Duration delay = Duration.between(message.dispatchedAt(), now);
+      metrics.acknowledged(message.channel(), delay);
+      // once committed: a status rolled back and applied again is one sample
+      AfterCommit.run(() -> ackGates.record(message.channel(), delay));
     }
   }
 

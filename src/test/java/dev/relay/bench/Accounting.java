@@ -21,8 +21,19 @@ import org.HdrHistogram.Histogram;
  */
 final class Accounting {
 
-  /** A first attempt as the simulator recorded it; times in microseconds since the epoch. */
-  record FirstAttempt(String reference, long atMicros, Long ackSentAtMicros, Long ackedAtMicros) {}
+  /**
+   * A first attempt as the simulator recorded it; times in microseconds since the epoch.
+   *
+   * @param ackedAttempt the attempt whose ACK Relay took first (1: this one; null: none yet)
+   */
+  record FirstAttempt(String reference, long atMicros, Long ackSentAtMicros, Long ackedAtMicros,
+      Integer ackedAttempt) {
+
+    /** The provider never ACKed this attempt: its ACK was dropped. */
+    boolean ackDropped() {
+      return ackedAttempt == null || ackedAttempt != 1;
+    }
+  }
 
   /**
    * @param accepted intake requests answered 202
@@ -33,6 +44,10 @@ final class Accounting {
    * @param ackToNextDispatch in microseconds
    * @param ackToNextP99BySecond by the second (since the load started) of the dispatch, in ms
    * @param handOvers each measured hand-over, for handovers.csv
+   * @param overtakes next messages that reached the provider before the previous one's ACK (of
+   *     its first attempt) was sent: the ACK gate was shorter than an ACK that came
+   * @param droppedAckStalls in microseconds: from a first attempt whose ACK never came to the
+   *     room's next message reaching the provider, for next messages that were already waiting
    */
   record Outcome(
       long accepted,
@@ -46,7 +61,9 @@ final class Accounting {
       List<String> orderExamples,
       Histogram ackToNextDispatch,
       Map<Integer, Double> ackToNextP99BySecond,
-      List<HandOver> handOvers) {}
+      List<HandOver> handOvers,
+      long overtakes,
+      Histogram droppedAckStalls) {}
 
   /**
    * A room's turn going from one message to the next on the previous one's ACK; times in
@@ -159,6 +176,8 @@ final class Accounting {
     }
 
     Histogram ackToNext = new Histogram(3);
+    Histogram droppedAckStalls = new Histogram(3);
+    long overtakes = 0;
     Map<Integer, Histogram> bySecond = new TreeMap<>();
     List<HandOver> handOvers = new ArrayList<>();
     for (List<Row> room : rooms.values()) {
@@ -167,6 +186,15 @@ final class Accounting {
         FirstAttempt next = byReference.get(room.get(j).messageId());
         Integer i = index.get(room.get(j).messageId());
         long nextAccepted = i == null ? 0 : load.acceptedAtMicros(i);
+        if (previous == null || next == null) {
+          continue;
+        }
+        if (!previous.ackDropped() && previous.ackSentAtMicros() > next.atMicros()) {
+          overtakes++;
+        }
+        if (previous.ackDropped() && nextAccepted != 0 && nextAccepted <= previous.atMicros()) {
+          droppedAckStalls.recordValue(Math.max(0, next.atMicros() - previous.atMicros()));
+        }
         if (handedOnByAck(previous, next, nextAccepted)) {
           HandOver handOver = new HandOver(previous.reference(), next.reference(),
               previous.ackSentAtMicros(), previous.ackedAtMicros(), nextAccepted, next.atMicros());
@@ -181,7 +209,8 @@ final class Accounting {
     bySecond.forEach((second, h) -> p99BySecond.put(second, h.getValueAtPercentile(99) / 1000.0));
 
     return new Outcome(accepted, delivered, pending, givenUp, lost, lostExamples,
-        storedWithout202, violations, order, ackToNext, p99BySecond, handOvers);
+        storedWithout202, violations, order, ackToNext, p99BySecond, handOvers, overtakes,
+        droppedAckStalls);
   }
 
   /**
@@ -191,9 +220,7 @@ final class Accounting {
    * dispatch that overtook the 2xx on its way back to the simulator counts as 0.
    */
   private static boolean handedOnByAck(FirstAttempt previous, FirstAttempt next, long nextAccepted) {
-    return previous != null
-        && next != null
-        && previous.ackedAtMicros() != null
+    return previous.ackedAtMicros() != null
         && nextAccepted != 0
         && nextAccepted <= previous.ackedAtMicros()
         && next.atMicros() >= previous.ackSentAtMicros();

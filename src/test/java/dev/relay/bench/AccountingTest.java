@@ -81,11 +81,11 @@ class AccountingTest {
     stored(1, 2, 3);
     Map<String, List<FirstAttempt>> arrived = Map.of("room-0", List.of(
         // 1: ACK sent at 2,000, answered at 2,500; 2 (accepted at 1,010) dispatched at 2,700
-        new FirstAttempt("room-0.1", 1_500, 2_000L, 2_500L),
+        new FirstAttempt("room-0.1", 1_500, 2_000L, 2_500L, 1),
         // 2: ACK answered at 3,500 but 3 reached the provider at 3,100, before that ACK was
         // even sent (3,200): the ACK gate let it go, not the ACK
-        new FirstAttempt("room-0.2", 2_700, 3_200L, 3_500L),
-        new FirstAttempt("room-0.3", 3_100, null, null)));
+        new FirstAttempt("room-0.2", 2_700, 3_200L, 3_500L, 1),
+        new FirstAttempt("room-0.3", 3_100, null, null, null)));
 
     Accounting.Outcome outcome = outcome(arrived);
 
@@ -101,9 +101,9 @@ class AccountingTest {
     stored(1, 2, 3);
     acceptedAt[2] = 4_000; // 3 was accepted after 2's ACK: it waited for its intake, not the ACK
     Map<String, List<FirstAttempt>> arrived = Map.of("room-0", List.of(
-        new FirstAttempt("room-0.1", 1_500, 2_000L, 2_500L),
-        new FirstAttempt("room-0.2", 2_400, 3_000L, 3_100L), // between 1's ACK sent and its 2xx
-        new FirstAttempt("room-0.3", 4_100, null, null)));
+        new FirstAttempt("room-0.1", 1_500, 2_000L, 2_500L, 1),
+        new FirstAttempt("room-0.2", 2_400, 3_000L, 3_100L, 1), // between 1's ACK sent and its 2xx
+        new FirstAttempt("room-0.3", 4_100, null, null, null)));
 
     Accounting.Outcome outcome = outcome(arrived);
 
@@ -111,6 +111,23 @@ class AccountingTest {
       assertThat(h.next()).isEqualTo("room-0.2");
       assertThat(h.latencyMicros()).isZero();
     });
+  }
+
+  @Test
+  void anAckSentAfterTheNextMessageWentIsAnOvertake_aDroppedOneAStall() {
+    stored(1, 2, 3);
+    Map<String, List<FirstAttempt>> arrived = Map.of("room-0", List.of(
+        // 1's ACK was dropped; its resend (attempt 2) was ACKed later: 2 went on the gate
+        new FirstAttempt("room-0.1", 1_500, 90_000L, 90_100L, 2),
+        // 2's ACK came (sent at 3,000) after 3 had reached the provider (2,900): an overtake
+        new FirstAttempt("room-0.2", 2_400, 3_000L, 3_100L, 1),
+        new FirstAttempt("room-0.3", 2_900, 3_400L, 3_500L, 1)));
+
+    Accounting.Outcome outcome = outcome(arrived);
+
+    assertThat(outcome.overtakes()).isEqualTo(1);
+    assertThat(outcome.droppedAckStalls().getTotalCount()).isEqualTo(1);
+    assertThat(outcome.droppedAckStalls().getMaxValue()).isEqualTo(900);
   }
 
   private void stored(long... sequences) {
@@ -122,7 +139,7 @@ class AccountingTest {
   /** The first attempts of room-0 in this order, with ACKs far apart so none is a hand-over. */
   private static Map<String, List<FirstAttempt>> arrived(long... sequences) {
     return Map.of("room-0", Arrays.stream(sequences)
-        .mapToObj(s -> new FirstAttempt("room-0." + s, s * 1_000_000, null, null))
+        .mapToObj(s -> new FirstAttempt("room-0." + s, s * 1_000_000, null, null, null))
         .toList());
   }
 

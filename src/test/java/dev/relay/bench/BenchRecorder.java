@@ -29,7 +29,7 @@ final class BenchRecorder implements SimulatorListener {
 
   private record Key(String channel, String idempotencyKey) {}
 
-  private record Ack(long sentAtMicros, long answeredAtMicros) {}
+  private record Ack(long sentAtMicros, long answeredAtMicros, int attempt) {}
 
   private final SimulatorInbox inbox;
   private final Set<String> recipients = ConcurrentHashMap.newKeySet();
@@ -56,7 +56,7 @@ final class BenchRecorder implements SimulatorListener {
   public void acknowledged(InboxEntry entry, Instant sentAt, Instant answeredAt) {
     Ack first = acks.putIfAbsent(
         new Key(entry.channel(), entry.idempotencyKey()),
-        new Ack(micros(sentAt), micros(answeredAt)));
+        new Ack(micros(sentAt), micros(answeredAt), entry.attempt()));
     if (first == null) {
       delivered.increment();
     }
@@ -103,7 +103,8 @@ final class BenchRecorder implements SimulatorListener {
         entry.reference(),
         micros(entry.receivedAt()),
         ack == null ? null : ack.sentAtMicros(),
-        ack == null ? null : ack.answeredAtMicros());
+        ack == null ? null : ack.answeredAtMicros(),
+        ack == null ? null : ack.attempt());
   }
 
   private static long micros(Instant at) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.RelayApplication;
+import dev.relay.channel.AckGateSetting;
 import dev.relay.bench.Accounting.FirstAttempt;
 import dev.relay.bench.Result.ProcessFigures;
 import dev.relay.bench.Sampler.Sample;
@@ -175,6 +176,7 @@ public final class Benchmark {
       log("load: " + options.messages() + " messages at " + options.rate() + "/s");
       load.openLoop(options.rate());
       double loadSeconds = (System.nanoTime() - startNanos) / 1e9;
+      double ackGateMillis = ackGateMillis(nodes.get(0));
 
       sampler.phase("drain");
       log("load sent; waiting up to " + options.drainTimeout().toSeconds()
@@ -196,7 +198,7 @@ public final class Benchmark {
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
-          load, outcome, sampler, samples, names, heaps, databaseAtStart,
+          load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
           BenchDatabase.largestTables(checks, 10), openRooms);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
@@ -257,8 +259,8 @@ public final class Benchmark {
 
   private Result result(String startedAt, String database, Map<String, String> settings,
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
-      Accounting.Outcome outcome, Sampler sampler, List<Sample> samples, List<String> names,
-      List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
+      Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
+      List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
       Result.OpenRooms openRooms) {
     // the steady part of the load: after it has settled, before the drain
     double settling = Math.min(10, loadSeconds / 5);
@@ -322,6 +324,9 @@ public final class Benchmark {
         outcome.givenUp(),
         outcome.lost(),
         outcome.orderViolations(),
+        outcome.overtakes(),
+        Result.Latency.of(outcome.droppedAckStalls()),
+        ackGateMillis,
         problems,
         processes,
         databasePer1000,
@@ -400,18 +405,19 @@ public final class Benchmark {
     }
     channel(args, CHANNEL, simulatorPort, options.ackGateTimeout(), null);
     if (options.openRooms() > 0) {
-      channel(args, OPEN_CHANNEL, simulatorPort, OPEN_ROOM_WAIT, OPEN_ROOM_WAIT);
+      channel(args, OPEN_CHANNEL, simulatorPort, AckGateSetting.fixed(OPEN_ROOM_WAIT),
+          OPEN_ROOM_WAIT);
     }
     return args;
   }
 
   private static void channel(List<String> args, String name, int simulatorPort,
-      Duration ackGateTimeout, Duration resendDelay) {
+      AckGateSetting ackGateTimeout, Duration resendDelay) {
     String prefix = "--relay.channels." + name + ".";
     args.add(prefix + "base-url=http://localhost:" + simulatorPort + "/simulator/" + name);
     args.add(prefix + "api-token=" + PROVIDER_TOKEN);
     args.add(prefix + "webhook-secret=" + WEBHOOK_SECRET);
-    args.add(prefix + "ack-gate-timeout=" + ackGateTimeout.toMillis() + "ms");
+    args.add(prefix + "ack-gate-timeout=" + Options.argument(ackGateTimeout));
     if (resendDelay != null) {
       args.add(prefix + "resend-delays=" + resendDelay.toMillis() + "ms");
     }
@@ -442,19 +448,37 @@ public final class Benchmark {
       if (!gc.waitFor(2, TimeUnit.MINUTES) || gc.exitValue() != 0) {
         return Double.NaN;
       }
-      JsonNode heap = json.readTree(http.send(
-          HttpRequest.newBuilder(node.uri("/actuator/metrics/jvm.memory.used?tag=area:heap"))
-              .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                  (ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
-              .build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      return heap.get("measurements").get(0).get("value").asDouble() / MIB;
+      return metric(node, "jvm.memory.used?tag=area:heap") / MIB;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Double.NaN;
     }
+  }
+
+  /** The ACK gate the node's rooms of the bench channel use now (gauge relay.ack.gate), in ms. */
+  private double ackGateMillis(ChildJvm node) {
+    try {
+      return metric(node, "relay.ack.gate?tag=channel:" + CHANNEL) * 1000;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
+  /** A metric's first measurement from the node's actuator. */
+  private double metric(ChildJvm node, String nameAndTags)
+      throws IOException, InterruptedException {
+    JsonNode metric = json.readTree(http.send(
+        HttpRequest.newBuilder(node.uri("/actuator/metrics/" + nameAndTags))
+            .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                (ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    return metric.get("measurements").get(0).get("value").asDouble();
   }
 
   private String title() {

@@ -1,5 +1,6 @@
 package dev.relay.bench;
 
+import dev.relay.channel.AckGateSetting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -29,7 +30,7 @@ record Options(
     String pgUrl,
     String pgUser,
     String pgPassword,
-    Duration ackGateTimeout,
+    AckGateSetting ackGateTimeout,
     Duration drainTimeout,
     Duration warmUp,
     String heap,
@@ -67,7 +68,7 @@ record Options(
         --pg=embedded             embedded | local (a running server, see --pg-url)
         --pg-url=jdbc:postgresql://localhost:5432/postgres   admin connection of --pg=local
         --pg-user=postgres --pg-password=postgres            its credentials
-        --ack-gate-timeout=2s     the bench channel's ack-gate-timeout
+        --ack-gate-timeout=2s     the bench channel's ack-gate-timeout: a duration, or auto
         --drain-timeout=60s       how long to wait after the load for the last ACKs
         --warm-up=60s             unmeasured load at the same rate first, in rooms of their own,
                                   so that the JIT has compiled the hot paths (0s: none)
@@ -139,7 +140,7 @@ record Options(
           values.get("pg-url"),
           values.get("pg-user"),
           values.get("pg-password"),
-          duration(values.get("ack-gate-timeout")),
+          AckGateSetting.valueOf(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
           duration(values.get("warm-up")),
           values.get("heap"),
@@ -169,12 +170,17 @@ record Options(
     return String.format(Locale.ROOT,
         "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
             + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --intake=%s --open-rooms=%d --pg=%s"
-            + " --ack-gate-timeout=%dms --warm-up=%ss",
+            + " --ack-gate-timeout=%s --warm-up=%ss",
         rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
         ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes,
         intake.name().toLowerCase(Locale.ROOT), openRooms,
-        pg.name().toLowerCase(Locale.ROOT), ackGateTimeout.toMillis(),
+        pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
         number(warmUp.toMillis() / 1000.0));
+  }
+
+  /** An ack-gate-timeout as an argument: {@code auto} or milliseconds. */
+  static String argument(AckGateSetting gate) {
+    return gate.isAuto() ? "auto" : gate.fixed().toMillis() + "ms";
   }
 
   private static String number(double d) {

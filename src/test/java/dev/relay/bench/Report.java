@@ -64,6 +64,11 @@ final class Report {
     rows.add(row("intake POST -> 202 (kafka: record -> broker ack) p50 / p99 / max", ms(r.intake())));
     rows.add(row("messages lost", Long.toString(r.lost())));
     rows.add(row("ordering violations", Long.toString(r.orderViolations())));
+    rows.add(row("overtakes (next message before the previous one's ACK)",
+        Long.toString(r.overtakes())));
+    rows.add(row("ACK gate at the end of the load", f(r.ackGateMs()) + " ms"));
+    rows.add(row("room stalled on a dropped ACK p50 / p99 / max",
+        ms(r.droppedAckStall()) + "  (" + r.droppedAckStall().count() + " stalls)"));
     rows.add(row("delivered / not yet (delivery running) / given up",
         r.delivered() + " / " + r.pending() + " / " + r.givenUp()));
     Result.Intake in = r.intakeRequests();

@@ -16,6 +16,11 @@ import org.HdrHistogram.Histogram;
  * @param pending accepted, not delivered, in their resend schedule with a live delivery
  * @param lost accepted, yet neither delivered, pending nor given up: must be 0
  * @param orderViolations first attempts out of sequence order, seen by the simulator: must be 0
+ * @param overtakes a room's next message reached the provider before the ACK of the previous
+ *     one's first attempt was sent: the ACK gate was too short for an ACK that came
+ * @param droppedAckStall how long a room stood still on a first attempt whose ACK never came:
+ *     from that dispatch to the next message's, for next messages that were already waiting
+ * @param ackGateMs the gate the first node's rooms used at the end of the load (relay.ack.gate)
  * @param databaseBytesPer1000Messages growth of the database from the start of the load to the
  *     end of the drain, per 1,000 accepted messages
  * @param databaseLargestTables bytes (with indexes and TOAST) of the largest tables at the end
@@ -40,6 +45,9 @@ record Result(
     long givenUp,
     long lost,
     long orderViolations,
+    long overtakes,
+    Latency droppedAckStall,
+    double ackGateMs,
     List<String> problems,
     List<ProcessFigures> processes,
     double databaseBytesPer1000Messages,

@@ -50,7 +50,8 @@ class FeignProviderGatewayTest {
   void setUp() {
     wireMock.resetAll();
     Channel whatsapp = new Channel(wireMock.baseUrl() + "/whatsapp", "provider-token", "secret",
-        Duration.ofSeconds(2), List.of(Duration.ofSeconds(15)), 8, null);
+        AckGateSetting.fixed(Duration.ofSeconds(2)), Duration.ofMillis(100), Duration.ofSeconds(2),
+        List.of(Duration.ofSeconds(15)), 8, null);
     gateway = new FeignProviderGateway(new RelayChannelsProperties(Map.of("whatsapp", whatsapp),
         List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10)), new ObjectMapper(),
         mock(ChannelGuard.class));

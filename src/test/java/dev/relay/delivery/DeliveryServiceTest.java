@@ -2,10 +2,14 @@ package dev.relay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.AdditionalMatchers.and;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.endsWith;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -14,6 +18,7 @@ import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
+import dev.relay.channel.AckGates;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.ProviderGateway;
 import dev.relay.channel.ProviderGateway.ProviderRequest;
@@ -53,6 +58,7 @@ class DeliveryServiceTest {
   private final ProviderGateway provider = mock(ProviderGateway.class);
   private final Timeline timeline = mock(Timeline.class);
   private final DeliveryInstances instances = mock(DeliveryInstances.class);
+  private final AckGates ackGates = mock(AckGates.class);
   private final PlatformTransactionManager transactions = mock(PlatformTransactionManager.class);
   private final TransactionStatus ownTransaction = mock(TransactionStatus.class);
   private final ChannelPolicies policies =
@@ -64,8 +70,8 @@ class DeliveryServiceTest {
 
   @BeforeEach
   void wire() {
-    service = new DeliveryService(
-        messages, provider, policies, timeline, instances, transactions, new DeliveryMetrics(meters));
+    service = new DeliveryService(messages, provider, policies, timeline, instances, ackGates,
+        transactions, new DeliveryMetrics(meters));
     when(transactions.getTransaction(any())).thenReturn(ownTransaction);
   }
 
@@ -257,7 +263,9 @@ class DeliveryServiceTest {
 
     InOrder order = inOrder(messages, timeline, instances);
     order.verify(messages).lock(ID);
-    order.verify(timeline).record(ID, TimelineEvent.ACK_GATE_TIMEOUT);
+    // how long the room waited since the dispatch, and the gate
+    order.verify(timeline).record(eq(ID), eq(TimelineEvent.ACK_GATE_TIMEOUT), isNull(),
+        and(startsWith("waited "), endsWith("s, gate 2s")));
     order.verify(instances).startResend(unacknowledged, DeliveryReport.NONE);
     order.verify(messages).setReportInstance(ID, "resend-1");
     verifyNoMoreInteractions(messages, timeline, instances);

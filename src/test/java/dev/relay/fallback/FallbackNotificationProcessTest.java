@@ -13,6 +13,7 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.verifyNoMoreInteractions;
 
+import dev.relay.channel.AckGates;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.RelayChannelsProperties;
 import java.time.Duration;
@@ -63,10 +64,9 @@ class FallbackNotificationProcessTest {
     runtime = processEngine.getRuntimeService();
     management = processEngine.getManagementService();
     ClockUtil.setCurrentTime(Date.from(START));
-    Mocks.register(
-        "channelPolicies",
-        new ChannelPolicies(
-            new RelayChannelsProperties(Map.of(), RETRY_DELAYS, Duration.ofSeconds(10))));
+    RelayChannelsProperties channels =
+        new RelayChannelsProperties(Map.of(), RETRY_DELAYS, Duration.ofSeconds(10));
+    Mocks.register("channelPolicies", new ChannelPolicies(channels, new AckGates(channels)));
     Mocks.register("sendFallbackEmailDelegate", new SendFallbackEmailDelegate(notifier));
   }
 

@@ -43,6 +43,9 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
   static final Duration LAST_RESEND_DELAY = Duration.ofSeconds(2);
   /** A room on this channel moves on 5 s after a dispatch: time for a test to line things up. */
   static final String SLOW_GATE_CHANNEL = "slowgatechat";
+  /** A room on this channel waits as long as the channel's ACKs take (ack-gate-timeout auto). */
+  static final String LEARNING_CHANNEL = "learnchat";
+  static final Duration LEARNING_GATE_MAX = Duration.ofSeconds(3);
 
   /** The administrator of the test profile (application-test.yml). */
   static final String OPERATOR = "operator:operator-password";
@@ -52,6 +55,8 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
     channel(registry, HOLDING_CHANNEL, provider::baseUrl, "PT1H", "PT1H", 3);
     channel(registry, GATED_CHANNEL, provider::baseUrl, GATE.toString(), "PT1S,PT2S", 10);
     channel(registry, SLOW_GATE_CHANNEL, provider::baseUrl, "PT5S", "PT1H", 3);
+    channel(registry, LEARNING_CHANNEL, provider::baseUrl, "auto", "PT1H", 3);
+    registry.add("relay.channels." + LEARNING_CHANNEL + ".ack-gate-max", LEARNING_GATE_MAX::toString);
   }
 
   /** A channel of API.md §5 whose ACK gate and resends are the test's. */

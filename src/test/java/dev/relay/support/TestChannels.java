@@ -1,5 +1,7 @@
 package dev.relay.support;
 
+import dev.relay.channel.AckGateSetting;
+import dev.relay.channel.AckGates;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.RelayChannelsProperties;
 import dev.relay.channel.RelayChannelsProperties.Channel;
@@ -16,7 +18,7 @@ import org.springframework.context.annotation.Import;
  * {@link ChannelPolicies}.
  */
 @TestConfiguration(proxyBeanMethods = false)
-@Import(ChannelPolicies.class)
+@Import({ChannelPolicies.class, AckGates.class})
 public class TestChannels {
 
   public static final String CHANNEL = "whatsapp";
@@ -29,6 +31,8 @@ public class TestChannels {
             "http://provider.invalid",
             "slice-token",
             WEBHOOK_SECRET,
+            AckGateSetting.fixed(Duration.ofSeconds(2)),
+            Duration.ofMillis(100),
             Duration.ofSeconds(2),
             List.of(Duration.ofSeconds(15)),
             8,

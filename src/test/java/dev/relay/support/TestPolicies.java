@@ -1,5 +1,7 @@
 package dev.relay.support;
 
+import dev.relay.channel.AckGateSetting;
+import dev.relay.channel.AckGates;
 import dev.relay.channel.ChannelPolicies;
 import dev.relay.channel.RelayChannelsProperties;
 import dev.relay.channel.RelayChannelsProperties.Channel;
@@ -18,7 +20,7 @@ public final class TestPolicies {
       List<Duration> resendDelays,
       int maxAttempts,
       List<Duration> dispatchRetryDelays) {
-    return new ChannelPolicies(
+    RelayChannelsProperties properties =
         new RelayChannelsProperties(
             Map.of(
                 channel,
@@ -26,11 +28,14 @@ public final class TestPolicies {
                     "http://provider.invalid",
                     "token",
                     "secret",
-                    ackGateTimeout,
+                    AckGateSetting.fixed(ackGateTimeout),
+                    Duration.ofMillis(100),
+                    Duration.ofSeconds(2),
                     resendDelays,
                     maxAttempts,
                     null)),
             dispatchRetryDelays,
-            Duration.ofSeconds(10)));
+            Duration.ofSeconds(10));
+    return new ChannelPolicies(properties, new AckGates(properties));
   }
 }
