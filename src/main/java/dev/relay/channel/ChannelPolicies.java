@@ -42,7 +42,8 @@ public class ChannelPolicies {
 
   /**
    * How long a room waits for this channel's ACK before its next message goes: the configured
-   * {@code ack-gate-timeout}, or with {@code auto} the gate learned now ({@link AckGates}).
+   * {@code ack-gate-timeout}, or with {@code auto} the gate learned now ({@link AckGates}). The
+   * room's timer, the gauge and the channel view (API.md §7) all read it here.
    */
   public Duration ackGate(String channel) {
     Channel settings = channel(channel);
