@@ -55,6 +55,9 @@ class ProductionSettings implements BeanFactoryPostProcessor, EnvironmentAware {
     String password = text(binder, "camunda.bpm.admin-user.password");
     if (admin.isEmpty()) {
       missing.add("RELAY_ADMIN_USER: the id of the Camunda administrator (Cockpit, Admin, engine REST)");
+    } else if (!admin.matches("[a-zA-Z0-9]+")) {
+      // the engine's own rule for user ids: it would refuse to start, less plainly
+      missing.add("RELAY_ADMIN_USER: letters and digits only (the one given is '" + admin + "')");
     }
     if (password.length() < MIN_ADMIN_PASSWORD) {
       missing.add(

@@ -51,7 +51,7 @@ public final class Benchmark {
   static final String OPEN_CHANNEL = "bench-open";
   static final String WEBHOOK_SECRET = "bench-webhook-secret";
   static final String PROVIDER_TOKEN = "bench-provider-token";
-  static final String ADMIN_USER = "bench-admin";
+  static final String ADMIN_USER = "benchadmin";
   static final String ADMIN_PASSWORD = "bench-admin-password";
   /** The intake topic of {@code --intake=kafka}, Relay's default. */
   static final String TOPIC = "relay.messages";

@@ -45,6 +45,13 @@ class ProductionSettingsTest {
   }
 
   @Test
+  void anAdministratorIdTheEngineWouldRefuse_isNamed() {
+    assertThat(ProductionSettings.missing(configured().withProperty("camunda.bpm.admin-user.id", "ops-team")))
+        .singleElement()
+        .satisfies(m -> assertThat(m).startsWith("RELAY_ADMIN_USER:").contains("letters and digits"));
+  }
+
+  @Test
   void aShortPassword_orAChannelWithoutSecret_isNamed() {
     MockEnvironment environment =
         configured()
