@@ -14,8 +14,8 @@ import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.relay.RelayApplication;
 import dev.relay.support.RelayApi;
+import dev.relay.support.RelayNode;
 import dev.relay.support.WebhookClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -25,9 +25,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -38,7 +38,6 @@ import org.camunda.bpm.engine.history.HistoricJobLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -253,7 +252,6 @@ class ChannelRuntimePostgresIT {
 
   private static ConfigurableApplicationContext start(int port) {
     Map<String, Object> p = new LinkedHashMap<>();
-    p.put("server.port", port);
     p.put("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
     p.put("spring.datasource.username", "postgres");
     for (String channel : List.of(LIMITED, FLAKY)) {
@@ -270,12 +268,7 @@ class ChannelRuntimePostgresIT {
     p.put("relay.circuit.open-for", OPEN_FOR.toMillis() + "ms");
     p.put("relay.circuit.trial-calls", TRIAL_CALLS);
     p.put("relay.circuit.ramp-up", "1s");
-    List<String> args = new ArrayList<>();
-    p.forEach((name, value) -> args.add("--" + name + "=" + value));
-    return new SpringApplicationBuilder(RelayApplication.class)
-        .main(RelayApplication.class)
-        .profiles("test")
-        .run(args.toArray(String[]::new));
+    return RelayNode.start(port, p);
   }
 
   private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder accepted() {

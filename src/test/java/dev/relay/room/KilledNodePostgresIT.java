@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.relay.RelayApplication;
 import dev.relay.support.ChildJvm;
 import dev.relay.support.RelayApi;
+import dev.relay.support.RelayNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -76,7 +76,7 @@ class KilledNodePostgresIT {
     Map<String, Object> b = new LinkedHashMap<>(nodeProperties(portB));
     b.putAll(RoomChaos.simulatorProperties(
         "http://localhost:" + portA + "/webhooks/{channel},http://localhost:" + portB + "/webhooks/{channel}"));
-    nodeB = startInThisJvm(portB, b); // first: it creates the schemas
+    nodeB = RelayNode.start(portB, b); // first: it creates the schemas
     nodeA = startChild("relay-a", portA);
     JdbcTemplate jdbc = nodeB.getBean(JdbcTemplate.class);
 
@@ -164,16 +164,6 @@ class KilledNodePostgresIT {
     p.put("camunda.bpm.job-execution.lock-time-in-millis", LOCK_TIME.toMillis());
     p.put("relay.provider-timeout", "2s");
     return p;
-  }
-
-  private ConfigurableApplicationContext startInThisJvm(int port, Map<String, Object> properties) {
-    List<String> args = new ArrayList<>();
-    args.add("--server.port=" + port);
-    properties.forEach((name, value) -> args.add("--" + name + "=" + value));
-    return new SpringApplicationBuilder(RelayApplication.class)
-        .main(RelayApplication.class)
-        .profiles("test")
-        .run(args.toArray(String[]::new));
   }
 
   /** Node A as an operator runs it: the application's own class path and configuration. */

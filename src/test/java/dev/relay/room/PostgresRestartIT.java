@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relay.RelayApplication;
 import dev.relay.support.RelayApi;
+import dev.relay.support.RelayNode;
+import dev.relay.support.RestartablePostgres;
 import dev.relay.support.WebhookClient;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,13 +19,11 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * PostgreSQL stopped and started under a node in the middle of its rooms' traffic (issue 11):
@@ -38,39 +34,19 @@ import org.springframework.util.FileSystemUtils;
  */
 class PostgresRestartIT {
 
-  private static Path dataDirectory;
-  private static int databasePort;
-  private static EmbeddedPostgres postgres;
+  private static RestartablePostgres postgres;
   private static ConfigurableApplicationContext node;
   private static int port;
 
   @BeforeAll
   static void startNodeOnPostgres() throws IOException {
-    dataDirectory = Files.createTempDirectory("relay-pg-restart");
-    databasePort = RoomChaos.freePort();
-    postgres = startPostgres();
+    postgres = new RestartablePostgres();
     port = RoomChaos.freePort();
-    List<String> args = new ArrayList<>();
-    args.add("--server.port=" + port);
-    args.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
-    args.add("--spring.datasource.username=postgres");
-    RoomChaos.relayProperties(port).forEach((name, value) -> args.add("--" + name + "=" + value));
-    RoomChaos.simulatorProperties("http://localhost:" + port + "/webhooks/{channel}")
-        .forEach((name, value) -> args.add("--" + name + "=" + value));
-    node = new SpringApplicationBuilder(RelayApplication.class)
-        .main(RelayApplication.class)
-        .profiles("test")
-        .run(args.toArray(String[]::new));
-  }
-
-  /** The same data directory and port each time, as a restarted server has. */
-  private static EmbeddedPostgres startPostgres() throws IOException {
-    return EmbeddedPostgres.builder()
-        .setRegisterShutdownHook(false)
-        .setDataDirectory(dataDirectory)
-        .setCleanDataDirectory(false)
-        .setPort(databasePort)
-        .start();
+    Map<String, Object> properties = new LinkedHashMap<>(RoomChaos.relayProperties(port));
+    properties.put("spring.datasource.url", postgres.jdbcUrl());
+    properties.put("spring.datasource.username", "postgres");
+    properties.putAll(RoomChaos.simulatorProperties("http://localhost:" + port + "/webhooks/{channel}"));
+    node = RelayNode.start(port, properties);
   }
 
   @AfterAll
@@ -81,7 +57,6 @@ class PostgresRestartIT {
     if (postgres != null) {
       postgres.close();
     }
-    FileSystemUtils.deleteRecursively(dataDirectory);
   }
 
   @Test
@@ -92,7 +67,7 @@ class PostgresRestartIT {
     RoomChaos chaos = new RoomChaos("pg-" + UUID.randomUUID().toString().substring(0, 8), 30, 3);
     chaos.sendAll(List.of(api), 8);
 
-    postgres.close(); // dispatches, ACKs and timers of those rooms are in flight
+    postgres.stop(); // dispatches, ACKs and timers of those rooms are in flight
 
     long started = System.nanoTime();
     ResponseEntity<JsonNode> refused = api.send(outageMessage("pg-outage-m1"));
@@ -110,7 +85,7 @@ class PostgresRestartIT {
         webhook.send(new WebhookClient.Status("whatsapp-unknown", "pg-outage-m1", "delivered"));
     assertThat(webhookAnswer / 100).as("webhook answer without a database").isNotEqualTo(2);
 
-    postgres = startPostgres();
+    postgres.start();
 
     await("intake accepted again, without a restart of the node")
         .atMost(Duration.ofSeconds(30))

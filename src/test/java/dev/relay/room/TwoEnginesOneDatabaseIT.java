@@ -2,11 +2,10 @@ package dev.relay.room;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.RelayApplication;
 import dev.relay.support.RelayApi;
+import dev.relay.support.RelayNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import org.camunda.bpm.engine.history.HistoricJobLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -49,17 +47,11 @@ class TwoEnginesOneDatabaseIT {
     nodeB = start(portB, RoomChaos.relayProperties(portA));
   }
 
-  /** A whole Relay node; command-line arguments, as they outrank application-test.yml. */
   private static ConfigurableApplicationContext start(int port, Map<String, Object> properties) {
-    List<String> args = new ArrayList<>();
-    args.add("--server.port=" + port);
-    args.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
-    args.add("--spring.datasource.username=postgres");
-    properties.forEach((name, value) -> args.add("--" + name + "=" + value));
-    return new SpringApplicationBuilder(RelayApplication.class)
-        .main(RelayApplication.class)
-        .profiles("test")
-        .run(args.toArray(String[]::new));
+    Map<String, Object> p = new LinkedHashMap<>(properties);
+    p.put("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"));
+    p.put("spring.datasource.username", "postgres");
+    return RelayNode.start(port, p);
   }
 
   @AfterAll

@@ -1,4 +1,4 @@
-package dev.relay.intake;
+package dev.relay.support;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -16,13 +16,13 @@ import org.springframework.util.FileSystemUtils;
  * A real PostgreSQL (zonky) that a test can stop and start again: same data directory, same port,
  * so the application's pool reconnects to it as to a database server that was down for a while.
  */
-final class RestartablePostgres implements AutoCloseable {
+public final class RestartablePostgres implements AutoCloseable {
 
   private final Path data;
   private final int port;
   private EmbeddedPostgres server;
 
-  RestartablePostgres() throws IOException {
+  public RestartablePostgres() throws IOException {
     data = Files.createTempDirectory("relay-restartable-pg");
     server = EmbeddedPostgres.builder()
         .setDataDirectory(data)
@@ -32,17 +32,17 @@ final class RestartablePostgres implements AutoCloseable {
     port = server.getPort();
   }
 
-  String jdbcUrl() {
+  public String jdbcUrl() {
     return server.getJdbcUrl("postgres", "postgres");
   }
 
   /** Stops the server (fast shutdown: every session is ended). */
-  synchronized void stop() throws IOException {
+  public synchronized void stop() throws IOException {
     server.close();
   }
 
   /** Starts it again on its data directory and port. */
-  synchronized void start() throws IOException {
+  public synchronized void start() throws IOException {
     server = EmbeddedPostgres.builder()
         .setDataDirectory(data)
         .setCleanDataDirectory(false)
@@ -64,9 +64,9 @@ final class RestartablePostgres implements AutoCloseable {
    */
   @TestConfiguration(proxyBeanMethods = false)
   @Profile(OnIt.PROFILE)
-  static class OnIt {
+  public static class OnIt {
 
-    static final String PROFILE = "restartable-postgres";
+    public static final String PROFILE = "restartable-postgres";
 
     @Bean(destroyMethod = "close")
     RestartablePostgres restartablePostgres() throws IOException {
