@@ -43,6 +43,9 @@ class DeliveryMetrics {
             .description("from the dispatch to its delivery ACK")
             .tag("channel", channel)
             .publishPercentileHistogram()
+            // from a fast ACK to the longest gate and beyond: some 40 buckets, not 70
+            .minimumExpectedValue(Duration.ofMillis(10))
+            .maximumExpectedValue(Duration.ofMinutes(1))
             .register(meters)
             .record(delay.isNegative() ? Duration.ZERO : delay));
   }
