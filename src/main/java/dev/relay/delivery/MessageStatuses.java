@@ -7,6 +7,7 @@ import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.springframework.stereotype.Service;
@@ -46,10 +47,9 @@ public class MessageStatuses {
     this.ackGates = ackGates;
   }
 
-  /** Records a {@code sent} status: it changes nothing, so it needs no transaction. */
-  @Transactional(propagation = Propagation.SUPPORTS)
-  public void noteSent(ProviderStatus status) {
-    statusLog.noteSent(status);
+  /** Records {@code sent} statuses: they change nothing, so they need no lock. */
+  public void noteSent(List<ProviderStatus> sent) {
+    statusLog.noteSent(sent);
   }
 
   /** Records the status and reports it to the instance that waits for it. */

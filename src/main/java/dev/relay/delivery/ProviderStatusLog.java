@@ -24,26 +24,28 @@ class ProviderStatusLog {
       "insert into relay_provider_status (channel, provider_message_id, reference, status,"
           + " reported_at, received_at, outcome) values (?, ?, ?, ?, ?, ?, %s)";
 
+  private static final String NOTED_OR_UNKNOWN =
+      "(select case when exists (select 1 from relay_message where channel = ?"
+          + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end)";
+
   /**
-   * Notes a {@code sent} status in one statement, without a lock or a transaction of its own: it
-   * changes nothing, and it is half of all callbacks. NOTED when a message of the channel has its
-   * reference or provider id, UNKNOWN otherwise.
+   * Notes {@code sent} statuses, one statement each and one round trip for all, without a lock:
+   * they change nothing, and they are half of all statuses. NOTED when a message of the channel
+   * has the status's reference or provider id, UNKNOWN otherwise.
    */
-  void noteSent(ProviderStatus status) {
-    insert(
-        status,
-        "(select case when exists (select 1 from relay_message where channel = ?"
-            + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end)",
-        status.channel(),
-        status.reference(),
-        status.providerMessageId());
+  void noteSent(List<ProviderStatus> sent) {
+    jdbc.batchUpdate(
+        INSERT.formatted(NOTED_OR_UNKNOWN),
+        sent.stream()
+            .map(s -> arguments(s, s.channel(), s.reference(), s.providerMessageId()))
+            .toList());
   }
 
   void record(ProviderStatus status, ProviderStatus.Outcome outcome) {
-    insert(status, "?", outcome.name());
+    jdbc.update(INSERT.formatted("?"), arguments(status, outcome.name()));
   }
 
-  private void insert(ProviderStatus status, String outcome, Object... outcomeArguments) {
+  private static Object[] arguments(ProviderStatus status, Object... outcomeArguments) {
     List<Object> arguments =
         new ArrayList<>(
             Arrays.asList(
@@ -54,6 +56,6 @@ class ProviderStatusLog {
                 utc(status.reportedAt()),
                 utc(Instant.now())));
     arguments.addAll(Arrays.asList(outcomeArguments));
-    jdbc.update(INSERT.formatted(outcome), arguments.toArray());
+    return arguments.toArray();
   }
 }

@@ -3,6 +3,9 @@ package dev.relay.webhook;
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.MessageStatuses;
 import dev.relay.jdbc.DatabaseOutage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,17 +15,25 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Records each status durably and hands it to the delivery, in one transaction per status. When
- * the hand-off keeps colliding with the instance's own work (optimistic locking, lock timeouts)
- * or fails outright, the status is still recorded, on its own: the delivery finds it on its next
- * step. Nothing is lost, and no engine trouble reaches the provider as an error; only a database
- * that cannot be reached does (503), so that the provider sends the status again.
+ * Records the statuses of one callback durably and hands them to the delivery. A provider that
+ * batches its callbacks gets them all into one transaction: the {@code sent} ones (which change
+ * nothing) in one statement batch, the rest applied together, so that a busy provider's callback
+ * costs one commit, not one per status. When that shared transaction collides with an instance's
+ * own work (optimistic locking, lock timeouts, a deadlock between two callbacks), each status is
+ * tried again in a transaction of its own; when a status's hand-off keeps colliding or fails
+ * outright, it is still recorded, on its own: the delivery finds it on its next step. Nothing is
+ * lost, and no engine trouble reaches the provider as an error; only a database that cannot be
+ * reached does (503), so that the provider sends the statuses again.
  */
 @Service
 class StatusReceiver {
 
   private static final Logger log = LoggerFactory.getLogger(StatusReceiver.class);
   private static final int HAND_OFF_ATTEMPTS = 5;
+  private static final Comparator<ProviderStatus> BY_MESSAGE =
+      Comparator.comparing(ProviderStatus::reference, Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(
+              ProviderStatus::providerMessageId, Comparator.nullsLast(Comparator.naturalOrder()));
 
   private final MessageStatuses statuses;
   private final TransactionTemplate transaction;
@@ -32,11 +43,40 @@ class StatusReceiver {
     this.transaction = new TransactionTemplate(transactions);
   }
 
-  void receive(ProviderStatus status) {
-    if (status.kind() == ProviderStatus.Kind.SENT) {
-      statuses.noteSent(status);
+  /** The statuses of one callback, in the callback's order. */
+  void receive(List<ProviderStatus> callback) {
+    List<ProviderStatus> sent = new ArrayList<>();
+    List<ProviderStatus> reports = new ArrayList<>();
+    callback.forEach(s -> (s.kind() == ProviderStatus.Kind.SENT ? sent : reports).add(s));
+    if (!sent.isEmpty()) {
+      transaction.executeWithoutResult(tx -> statuses.noteSent(sent));
+    }
+    if (reports.size() > 1 && appliedTogether(reports)) {
       return;
     }
+    reports.forEach(this::receive);
+  }
+
+  /**
+   * Applies the reports in one transaction, ordered by message so that two callbacks reporting on
+   * the same messages lock their rows in the same order (a provider's duplicates).
+   */
+  private boolean appliedTogether(List<ProviderStatus> reports) {
+    List<ProviderStatus> byMessage = new ArrayList<>(reports);
+    byMessage.sort(BY_MESSAGE); // stable: one message's statuses keep their order
+    try {
+      transaction.executeWithoutResult(tx -> byMessage.forEach(statuses::apply));
+      return true;
+    } catch (RuntimeException failure) {
+      if (DatabaseOutage.isCause(failure)) {
+        throw failure;
+      }
+      log.debug("{} statuses together failed; applying each on its own", reports.size(), failure);
+      return false;
+    }
+  }
+
+  private void receive(ProviderStatus status) {
     for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
       try {
         transaction.executeWithoutResult(tx -> statuses.apply(status));

@@ -55,16 +55,18 @@ class WebhookController {
     if (check != WebhookSignature.Check.VALID) {
       throw new UnauthorizedException(check.problem);
     }
-    WebhookPayload payload = parse(raw);
-    for (WebhookPayload.Status s : payload.statuses()) {
-      receiver.receive(
-          new ProviderStatus(
-              channel,
-              s.id(),
-              s.reference(),
-              ProviderStatus.Kind.valueOf(s.status().toUpperCase(Locale.ROOT)),
-              s.timestamp() == null ? null : s.timestamp().toInstant()));
-    }
+    List<ProviderStatus> statuses =
+        parse(raw).statuses().stream()
+            .map(
+                s ->
+                    new ProviderStatus(
+                        channel,
+                        s.id(),
+                        s.reference(),
+                        ProviderStatus.Kind.valueOf(s.status().toUpperCase(Locale.ROOT)),
+                        s.timestamp() == null ? null : s.timestamp().toInstant()))
+            .toList();
+    receiver.receive(statuses);
     return ResponseEntity.ok().build();
   }
 

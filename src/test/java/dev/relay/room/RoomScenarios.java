@@ -2,6 +2,7 @@ package dev.relay.room;
 
 import static dev.relay.support.RelayApi.events;
 import static dev.relay.support.WebhookClient.delivered;
+import static dev.relay.support.WebhookClient.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -101,6 +102,30 @@ abstract class RoomScenarios extends RoomIntegrationTest {
         .isAfterOrEqualTo(at(api.message(room.first()), "DELIVERED"));
     assertThat(at(api.message(room.third()), "TURN_GRANTED"))
         .isAfterOrEqualTo(at(api.message(room.second()), "DELIVERED"));
+  }
+
+  @Test
+  void oneCallbackAcksTwoRooms_withSentAndADuplicate_bothRoomsMoveOnOnce() {
+    Room a = roomWithThreeMessagesFirstAwaitingAck();
+    Room b = roomWithThreeMessagesFirstAwaitingAck();
+
+    // a provider that batches its callbacks: both sent, both ACKs, one ACK twice
+    assertThat(
+            callbacks(HOLDING_CHANNEL)
+                .send(
+                    status(a.first(), "sent"), status(b.first(), "sent"), delivered(b.first()),
+                    delivered(a.first()), delivered(b.first())))
+        .isEqualTo(200);
+
+    for (Room room : List.of(a, b)) {
+      eventually().until(() -> currentMessage(room.id()), equalTo(room.second()));
+      eventually().until(() -> activeActivities(roomInstance(room.id())), equalTo(List.of("Task_AwaitDeliveryReport")));
+      assertThat(api.status(room.first())).isEqualTo("DELIVERED");
+      assertThat(api.events(room.first()))
+          .containsExactly("ACCEPTED", "TURN_GRANTED", "DISPATCHED", "DELIVERED");
+      assertThat(providerCallsOfRoom(room.id())).containsExactly(room.first(), room.second());
+      assertRoomView(room.id(), room.second(), 1, 1);
+    }
   }
 
   @Test
