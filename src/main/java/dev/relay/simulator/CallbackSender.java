@@ -10,8 +10,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * holds them. A callback answered non-2xx or failing with an IO error is retried with doubling
  * backoff, then logged and given up, as providers do. With several webhook URLs (one per Relay
  * node), each attempt goes to one of them at random, as behind a load balancer.
+ *
+ * <p>With a batch window, asynchronous callbacks are sent as busy providers send them: every
+ * status that falls due within the window after the first goes in one request (up to {@link
+ * #MAX_BATCH}), answered for all of them together.
  */
 final class CallbackSender implements AutoCloseable {
 
@@ -48,11 +55,15 @@ final class CallbackSender implements AutoCloseable {
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
+  static final int MAX_BATCH = 100;
+
   private final SimulatorStats stats;
   private final SimulatorListeners listeners;
   private final Clock clock;
   private final int maxAttempts;
   private final Duration firstBackoff;
+  private final Duration batchWindow;
+  private final Map<Destination, Batch> openBatches = new HashMap<>(); // guarded by itself
   private final HttpClient http;
   private final ScheduledExecutorService scheduler;
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
@@ -61,9 +72,10 @@ final class CallbackSender implements AutoCloseable {
   /**
    * @param maxAttempts attempts per callback, including the first
    * @param firstBackoff wait before the second attempt; doubled for each further one
+   * @param batchWindow how long a callback waits for others to share its request; zero: none
    */
   CallbackSender(SimulatorStats stats, SimulatorListeners listeners, Clock clock, int maxAttempts,
-      Duration firstBackoff, int threads) {
+      Duration firstBackoff, Duration batchWindow, int threads) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1");
     }
@@ -72,6 +84,7 @@ final class CallbackSender implements AutoCloseable {
     this.clock = clock;
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
+    this.batchWindow = batchWindow;
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with Tomcat or WireMock
@@ -115,19 +128,15 @@ final class CallbackSender implements AutoCloseable {
 
   /** The callbacks of one accepted request; only ever touched by one thread at a time. */
   private final class Delivery {
-    private final List<URI> webhooks;
-    private final String secret;
+    private final Destination destination;
     private final InboxEntry accepted;
     private final Deque<PlannedCallback> pending;
-    private byte[] body; // of the head callback, kept for its retries
+    private StatusItem item; // the head callback, kept for its retries
     private int attempts; // of the head callback
-    private URI webhook; // of the latest attempt
-    private Instant sentAt; // of the latest attempt
-    private Instant answeredAt; // of the latest attempt, when it got an answer
+    private Attempt latest;
 
     Delivery(List<URI> webhooks, String secret, InboxEntry accepted, List<PlannedCallback> plan) {
-      this.webhooks = webhooks;
-      this.secret = secret;
+      this.destination = new Destination(webhooks, secret);
       this.accepted = accepted;
       this.pending = new ArrayDeque<>(plan);
     }
@@ -136,7 +145,7 @@ final class CallbackSender implements AutoCloseable {
       Duration wait = pending.peek().delay();
       while (attempts == 0 && !pending.isEmpty() && pending.peek().synchronous()) {
         // a failed early callback is retried in the background: the call must not hang on it
-        wait = settle(attempt(SYNC_TIMEOUT).join());
+        wait = settle(post(destination, List.of(head()), SYNC_TIMEOUT).join());
       }
       schedule(wait);
     }
@@ -153,86 +162,149 @@ final class CallbackSender implements AutoCloseable {
     }
 
     private void fire() {
-      attempt(ASYNC_TIMEOUT).thenAccept(ok -> schedule(settle(ok)));
+      CompletableFuture<Attempt> attempt =
+          batchWindow.isZero()
+              ? post(destination, List.of(head()), ASYNC_TIMEOUT)
+              : batched(destination, head());
+      attempt.thenAccept(done -> schedule(settle(done)));
+    }
+
+    /** The head callback's status, stamped at its first attempt: a retry resends the same event. */
+    private StatusItem head() {
+      attempts++;
+      if (item == null) {
+        item = new StatusItem(accepted.providerMessageId(), accepted.reference(),
+            pending.peek().status().wireName(), clock.instant().toString());
+      }
+      return item;
     }
 
     /** Records the outcome of one attempt; returns the wait before the next one, null if done. */
-    private Duration settle(boolean ok) {
+    private Duration settle(Attempt attempt) {
+      latest = attempt;
       PlannedCallback head = pending.peek();
-      if (!ok && attempts < maxAttempts) {
+      if (!attempt.ok()) {
+        log.debug("simulator {} callback of {} failed (attempt {}): {}", head.status().wireName(),
+            accepted.providerMessageId(), attempts, attempt.failure());
+      }
+      if (!attempt.ok() && attempts < maxAttempts) {
         return firstBackoff.multipliedBy(1L << Math.min(attempts - 1, 16));
       }
-      if (ok) {
+      if (attempt.ok()) {
         stats.callbackSent();
         if (head.status().isAck()) {
-          listeners.acknowledged(accepted, sentAt, answeredAt);
+          listeners.acknowledged(accepted, latest.sentAt(), latest.answeredAt());
         }
       } else {
         stats.callbackFailed();
         log.warn("simulator gave up {} callback of {} ({}) to {} after {} attempts",
-            head.status().wireName(), accepted.providerMessageId(), accepted.reference(), webhook,
-            attempts);
+            head.status().wireName(), accepted.providerMessageId(), accepted.reference(),
+            latest.webhook(), attempts);
       }
       pending.poll();
-      body = null;
+      item = null;
       attempts = 0;
       return pending.isEmpty() ? null : pending.peek().delay();
     }
+  }
 
-    /** One POST of the head callback; completes with false on non-2xx or IO error, never fails. */
-    private CompletableFuture<Boolean> attempt(Duration timeout) {
-      PlannedCallback head = pending.peek();
-      if (body == null) { // timestamp of the first attempt: a retry resends the same event
-        body = render(head.status());
+  /** Adds the status to the open batch of its destination, which goes when its window closes. */
+  private CompletableFuture<Attempt> batched(Destination destination, StatusItem item) {
+    CompletableFuture<Attempt> answered = new CompletableFuture<>();
+    Batch full = null;
+    synchronized (openBatches) {
+      Batch batch = openBatches.get(destination);
+      if (batch == null) {
+        Batch opened = new Batch();
+        openBatches.put(destination, opened);
+        batch = opened;
+        try {
+          scheduler.schedule(() -> close(destination, opened), batchWindow.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          log.debug("simulator stopped; dropping a callback of {}", item.id());
+        }
       }
-      attempts++;
-      webhook = webhooks.get(ThreadLocalRandom.current().nextInt(webhooks.size()));
-      sentAt = clock.instant();
+      batch.add(item, answered);
+      if (batch.items.size() == MAX_BATCH) {
+        openBatches.remove(destination);
+        full = batch;
+      }
+    }
+    if (full != null) {
+      full.send(destination);
+    }
+    return answered;
+  }
+
+  private void close(Destination destination, Batch batch) {
+    synchronized (openBatches) {
+      if (!openBatches.remove(destination, batch)) {
+        return; // it filled up and went already
+      }
+    }
+    batch.send(destination);
+  }
+
+  /** Callbacks waiting to share a request. */
+  private final class Batch {
+    private final List<StatusItem> items = new ArrayList<>();
+    private final List<CompletableFuture<Attempt>> answers = new ArrayList<>();
+
+    void add(StatusItem item, CompletableFuture<Attempt> answered) {
+      items.add(item);
+      answers.add(answered);
+    }
+
+    void send(Destination destination) {
+      post(destination, items, ASYNC_TIMEOUT)
+          .thenAccept(attempt -> answers.forEach(answered -> answered.complete(attempt)));
+    }
+  }
+
+  /**
+   * One POST of the statuses to one of the destination's webhooks; completes with the attempt's
+   * outcome (not ok on non-2xx or IO error), never fails.
+   */
+  private CompletableFuture<Attempt> post(
+      Destination destination, List<StatusItem> items, Duration timeout) {
+    URI webhook =
+        destination.webhooks().get(ThreadLocalRandom.current().nextInt(destination.webhooks().size()));
+    Instant sentAt = clock.instant();
+    try {
+      byte[] body = json.writeValueAsBytes(new Statuses(items));
       HttpRequest request =
           HttpRequest.newBuilder(webhook)
               .timeout(timeout)
               .header("Content-Type", "application/json")
-              .header(CallbackSignature.HEADER, CallbackSignature.sign(body, secret))
+              .header(CallbackSignature.HEADER, CallbackSignature.sign(body, destination.secret()))
               .POST(HttpRequest.BodyPublishers.ofByteArray(body))
               .build();
-      try {
-        CompletableFuture<HttpResponse<Void>> sending =
-            http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-        inFlight.add(sending);
-        sending.whenComplete((response, error) -> inFlight.remove(sending));
-        return sending
-            .handle(
-                (response, error) -> {
-                  answeredAt = clock.instant(); // before settle(), which runs after this stage
-                  if (error != null) {
-                    log.debug("simulator {} callback of {} failed (attempt {}): {}",
-                        head.status().wireName(), accepted.providerMessageId(), attempts,
-                        error.toString());
-                    return false;
-                  }
-                  int status = response.statusCode();
-                  if (status / 100 != 2) {
-                    log.debug("simulator {} callback of {} answered {} (attempt {})",
-                        head.status().wireName(), accepted.providerMessageId(), status, attempts);
-                  }
-                  return status / 100 == 2;
-                });
-      } catch (RuntimeException e) { // e.g. a URL scheme HttpClient does not speak
-        log.debug("simulator could not send callback to {}: {}", webhook, e.toString());
-        return CompletableFuture.completedFuture(false);
-      }
-    }
-
-    private byte[] render(CallbackStatus status) {
-      var item = new StatusItem(accepted.providerMessageId(), accepted.reference(),
-          status.wireName(), clock.instant().toString());
-      try {
-        return json.writeValueAsBytes(new Statuses(List.of(item)));
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException(e); // plain strings: cannot happen
-      }
+      CompletableFuture<HttpResponse<Void>> sending =
+          http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+      inFlight.add(sending);
+      sending.whenComplete((response, error) -> inFlight.remove(sending));
+      return sending.handle(
+          (response, error) -> {
+            Instant answeredAt = clock.instant();
+            if (error != null) {
+              return new Attempt(false, webhook, sentAt, answeredAt, error.toString());
+            }
+            int status = response.statusCode();
+            return new Attempt(status / 100 == 2, webhook, sentAt, answeredAt, "answered " + status);
+          });
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e); // plain strings: cannot happen
+    } catch (RuntimeException e) { // e.g. a URL scheme HttpClient does not speak
+      return CompletableFuture.completedFuture(
+          new Attempt(false, webhook, sentAt, null, e.toString()));
     }
   }
+
+  /** Where a channel's callbacks go, and the key they are signed with. */
+  private record Destination(List<URI> webhooks, String secret) {}
+
+  /** One request's outcome, shared by every status it carried. */
+  private record Attempt(boolean ok, URI webhook, Instant sentAt, Instant answeredAt, String failure) {}
 
   /** Body of a callback, API.md §4. */
   record Statuses(List<StatusItem> statuses) {}

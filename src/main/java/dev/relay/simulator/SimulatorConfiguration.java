@@ -47,9 +47,10 @@ class SimulatorConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  CallbackSender simulatorCallbackSender(SimulatorStats stats, SimulatorListeners listeners) {
+  CallbackSender simulatorCallbackSender(
+      SimulatorProperties properties, SimulatorStats stats, SimulatorListeners listeners) {
     return new CallbackSender(stats, listeners, Clock.systemUTC(), CALLBACK_ATTEMPTS,
-        CALLBACK_FIRST_BACKOFF, CALLBACK_THREADS);
+        CALLBACK_FIRST_BACKOFF, properties.callbackBatchWindow(), CALLBACK_THREADS);
   }
 
   @Bean

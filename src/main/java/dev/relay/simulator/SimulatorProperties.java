@@ -29,6 +29,9 @@ import org.springframework.validation.annotation.Validated;
  *     as Relay's {@code relay.channels.<channel>.webhook-secret}
  * @param callbackDelay wait before each asynchronous callback of a message
  * @param callbackJitter uniformly random extra wait added to {@code callbackDelay}
+ * @param callbackBatchWindow how long an asynchronous callback waits for others of its channel to
+ *     share one request, as busy providers batch their webhooks; zero (the default): one request
+ *     per status
  * @param readDelay wait between {@code delivered} and {@code read}
  * @param dropRate no callback at all: the message is never ACKed
  * @param duplicateRate {@code delivered} is sent twice
@@ -51,6 +54,7 @@ public record SimulatorProperties(
     @DefaultValue("200ms") @NotNull Duration callbackDelay,
     @DefaultValue("100ms") @NotNull Duration callbackJitter,
     @DefaultValue("1s") @NotNull Duration readDelay,
+    @DefaultValue("0ms") @NotNull Duration callbackBatchWindow,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double dropRate,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double duplicateRate,
     @DefaultValue("0") @DecimalMin("0") @DecimalMax("1") double reorderRate,

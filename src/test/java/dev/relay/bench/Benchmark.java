@@ -364,6 +364,7 @@ public final class Benchmark {
         "--relay.simulator.webhook-secret=" + WEBHOOK_SECRET,
         "--relay.simulator.callback-delay=" + options.ackDelay().toMillis() + "ms",
         "--relay.simulator.callback-jitter=" + options.ackJitter().toMillis() + "ms",
+        "--relay.simulator.callback-batch-window=" + options.callbackBatch().toMillis() + "ms",
         "--relay.simulator.drop-rate=" + options.dropRate(),
         "--relay.simulator.drop-recipient-prefix=" + Workload.OPEN_ROOMS);
   }
@@ -484,11 +485,11 @@ public final class Benchmark {
   private String title() {
     return String.format(Locale.ROOT,
         "Relay: %s msg/s (%s) into %d rooms x %d in a row, %d node(s), ACK after %d+%d ms (x2),"
-            + " drop %s, %d open rooms",
+            + " callbacks batched %d ms, drop %s, %d open rooms",
         Report.f(options.rate()), options.intake().name().toLowerCase(Locale.ROOT),
         options.rooms(), options.messagesPerRoom(), options.nodes(),
         options.ackDelay().toMillis(), options.ackJitter().toMillis(),
-        Report.f(options.dropRate()), options.openRooms());
+        options.callbackBatch().toMillis(), Report.f(options.dropRate()), options.openRooms());
   }
 
   static String machine() {

@@ -22,6 +22,7 @@ record Options(
     Duration duration,
     Duration ackDelay,
     Duration ackJitter,
+    Duration callbackBatch,
     double dropRate,
     int nodes,
     Intake intake,
@@ -60,6 +61,8 @@ record Options(
         --duration=300s           how long the load runs (rate x duration messages)
         --ack-delay=50ms          the simulator's wait before each status callback (sent, then delivered)
         --ack-jitter=50ms         uniformly random extra wait on top of ack-delay
+        --callback-batch=0ms      the simulator's batch window: statuses falling due within it share
+                                  one webhook request, as busy providers send them (0ms: one each)
         --drop-rate=0             share of provider requests whose callbacks never come
         --nodes=1                 Relay nodes, all on the one database
         --intake=rest             rest | kafka: records keyed by room on a topic of an embedded
@@ -87,6 +90,7 @@ record Options(
     DEFAULTS.put("duration", "300s");
     DEFAULTS.put("ack-delay", "50ms");
     DEFAULTS.put("ack-jitter", "50ms");
+    DEFAULTS.put("callback-batch", "0ms");
     DEFAULTS.put("drop-rate", "0");
     DEFAULTS.put("nodes", "1");
     DEFAULTS.put("intake", "rest");
@@ -109,6 +113,7 @@ record Options(
     require(rate > 0 && !duration.isNegative() && !duration.isZero(), "rate and duration must be > 0");
     require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
     require(!warmUp.isNegative(), "warm-up must be >= 0");
+    require(!callbackBatch.isNegative(), "callback-batch must be >= 0");
   }
 
   /**
@@ -132,6 +137,7 @@ record Options(
           duration(values.get("duration")),
           duration(values.get("ack-delay")),
           duration(values.get("ack-jitter")),
+          duration(values.get("callback-batch")),
           Double.parseDouble(values.get("drop-rate")),
           Integer.parseInt(values.get("nodes")),
           Intake.valueOf(values.get("intake").toUpperCase(Locale.ROOT)),
@@ -169,10 +175,10 @@ record Options(
   String commandLine() {
     return String.format(Locale.ROOT,
         "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
-            + " --ack-jitter=%dms --drop-rate=%s --nodes=%d --intake=%s --open-rooms=%d --pg=%s"
+            + " --ack-jitter=%dms --callback-batch=%dms --drop-rate=%s --nodes=%d --intake=%s --open-rooms=%d --pg=%s"
             + " --ack-gate-timeout=%s --warm-up=%ss",
         rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
-        ackDelay.toMillis(), ackJitter.toMillis(), number(dropRate), nodes,
+        ackDelay.toMillis(), ackJitter.toMillis(), callbackBatch.toMillis(), number(dropRate), nodes,
         intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
         number(warmUp.toMillis() / 1000.0));

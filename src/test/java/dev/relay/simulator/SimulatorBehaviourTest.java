@@ -13,7 +13,7 @@ class SimulatorBehaviourTest {
   private static SimulatorProperties defaults() {
     return new SimulatorProperties(true, "http://localhost:8080/webhooks/{channel}",
         "demo-webhook-secret", null, Duration.ofMillis(200), Duration.ofMillis(100),
-        Duration.ofSeconds(1), 0, 0, 0, 0, 0, 0, 0, 1, null);
+        Duration.ofSeconds(1), Duration.ZERO, 0, 0, 0, 0, 0, 0, 0, 1, null);
   }
 
   private final SimulatorBehaviour behaviour = new SimulatorBehaviour(defaults());

@@ -106,11 +106,18 @@ class SimulatorControllerTest {
         new SimulatorBehaviour(
             new SimulatorBehaviour.Settings(wireMock.baseUrl() + "/webhooks/{channel}", SECRET,
                 Map.of("sms", SMS_SECRET), CALLBACK_DELAY, Duration.ZERO, CALLBACK_DELAY, 0, 0, 0, 0, 0, 0, 0, 1, null));
+    useBatchWindow(Duration.ZERO);
+  }
+
+  private void useBatchWindow(Duration window) {
+    if (sender != null) {
+      sender.close();
+    }
     stats = new SimulatorStats();
     SimulatorInbox inbox = new SimulatorInbox();
     listener = new RecordingListener();
     SimulatorListeners listeners = new SimulatorListeners(List.of(listener));
-    sender = new CallbackSender(stats, listeners, Clock.systemUTC(), 3, Duration.ofMillis(20), 2);
+    sender = new CallbackSender(stats, listeners, Clock.systemUTC(), 3, Duration.ofMillis(20), window, 2);
     simulator = new ProviderSimulator(
         behaviour, inbox, stats, listeners, new CallbackPlanner(), sender, Clock.systemUTC());
     mvc = MockMvcBuilders.standaloneSetup(
@@ -121,6 +128,7 @@ class SimulatorControllerTest {
   @AfterEach
   void tearDown() {
     sender.close();
+    sender = null;
   }
 
   // --- provider endpoint -------------------------------------------------------------------
@@ -288,6 +296,33 @@ class SimulatorControllerTest {
           .isBefore(Instant.now().plusSeconds(1));
     }
     await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(2));
+  }
+
+  @Test
+  void batchWindow_statusesOfSeveralMessagesShareSignedRequests_eachMessageInItsOrder()
+      throws Exception {
+    useBatchWindow(Duration.ofMillis(200));
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      ids.add(acceptedId(send("batch-" + i, "batch-" + i, "hi")));
+    }
+
+    // five sent, then five delivered: all sent within one window, so they share requests
+    await().atMost(Duration.ofSeconds(10)).until(() -> statusesIn(requestsTo(WEBHOOK)).size() >= 10);
+    List<LoggedRequest> requests = requestsTo(WEBHOOK);
+    List<JsonNode> statuses = statusesIn(requests);
+    assertThat(statuses).hasSize(10);
+    assertThat(requests.size()).isLessThan(10);
+    for (LoggedRequest request : requests) {
+      assertThat(request.getHeader(WebhookSignature.HEADER))
+          .isEqualTo(WebhookSignature.sign(request.getBody(), SECRET));
+    }
+    for (String id : ids) {
+      assertThat(statuses.stream().filter(s -> s.get("id").asText().equals(id)).map(s -> s.get("status").asText()))
+          .containsExactly("sent", "delivered");
+    }
+    await().untilAsserted(() -> assertThat(stats.snapshot().callbacksSent()).isEqualTo(10));
+    assertThat(listener.told).filteredOn(told -> told.startsWith("acknowledged")).hasSize(5);
   }
 
   @Test
@@ -607,6 +642,21 @@ class SimulatorControllerTest {
     return wireMock.findAll(postRequestedFor(urlEqualTo(WEBHOOK))).stream()
         .sorted(Comparator.comparing(LoggedRequest::getLoggedDate))
         .toList();
+  }
+
+  private List<LoggedRequest> requestsTo(String url) {
+    return wireMock.findAll(postRequestedFor(urlEqualTo(url))).stream()
+        .sorted(Comparator.comparing(LoggedRequest::getLoggedDate))
+        .toList();
+  }
+
+  /** Every status of the requests, in the order they carried them. */
+  private List<JsonNode> statusesIn(List<LoggedRequest> requests) throws Exception {
+    List<JsonNode> statuses = new java.util.ArrayList<>();
+    for (LoggedRequest request : requests) {
+      json.readTree(request.getBody()).get("statuses").forEach(statuses::add);
+    }
+    return statuses;
   }
 
   private List<String> statusesOf(List<LoggedRequest> callbacks) throws Exception {
