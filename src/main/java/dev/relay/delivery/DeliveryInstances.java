@@ -37,6 +37,11 @@ class DeliveryInstances {
         .getId();
   }
 
+  /** Runs the work as one engine command. */
+  void together(Runnable work) {
+    engineInstances.together(work);
+  }
+
   /**
    * Hands the report to the instance, if it waits for one now (otherwise it finds the report on
    * the message row at its next step: nothing is lost).

@@ -58,6 +58,14 @@ public class MessageStatuses {
   }
 
   /**
+   * Applies the statuses in this order as one engine command: the instances they move are flushed
+   * together, once (see {@link dev.relay.engine.ProcessInstances#together}).
+   */
+  public void applyAll(List<ProviderStatus> statuses) {
+    instances.together(() -> statuses.forEach(this::apply));
+  }
+
+  /**
    * Records the status only. The waiting instance finds it at its next step (the room's gate
    * hands nothing over for a delivered message, the next resend sees the ACK and stops): the
    * fallback when the report cannot reach the instance.

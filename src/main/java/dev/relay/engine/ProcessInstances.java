@@ -32,6 +32,19 @@ public class ProcessInstances {
     this.engineTables = new JdbcTemplate(configuration.getDataSource());
   }
 
+  /**
+   * Runs the work as one engine command: the engine calls inside it share one command context, so
+   * the instances it moves are flushed once, at its end, in JDBC batches, and the definitions they
+   * read are read once. A failure anywhere fails it all.
+   */
+  public void together(Runnable work) {
+    commands.execute(
+        context -> {
+          work.run();
+          return null;
+        });
+  }
+
   public boolean isRunning(String processInstanceId) {
     return commands.execute(
         context -> {

@@ -17,8 +17,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Records the statuses of one callback durably and hands them to the delivery. A provider that
  * batches its callbacks gets them all into one transaction: the {@code sent} ones (which change
- * nothing) in one statement batch, the rest applied together, so that a busy provider's callback
- * costs one commit, not one per status. When that shared transaction collides with an instance's
+ * nothing) in one statement batch, the rest applied together in one engine command, so that a
+ * busy provider's callback costs one commit and one flush of the engine, not one per status. When that shared transaction collides with an instance's
  * own work (optimistic locking, lock timeouts, a deadlock between two callbacks), each status is
  * tried again in a transaction of its own; when a status's hand-off keeps colliding or fails
  * outright, it is still recorded, on its own: the delivery finds it on its next step. Nothing is
@@ -65,7 +65,7 @@ class StatusReceiver {
     List<ProviderStatus> byMessage = new ArrayList<>(reports);
     byMessage.sort(BY_MESSAGE); // stable: one message's statuses keep their order
     try {
-      transaction.executeWithoutResult(tx -> byMessage.forEach(statuses::apply));
+      transaction.executeWithoutResult(tx -> statuses.applyAll(byMessage));
       return true;
     } catch (RuntimeException failure) {
       if (DatabaseOutage.isCause(failure)) {

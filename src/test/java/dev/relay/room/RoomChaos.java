@@ -97,6 +97,8 @@ final class RoomChaos {
     p.put("relay.simulator.duplicate-rate", 0.2);
     p.put("relay.simulator.reorder-rate", 0.2);
     p.put("relay.simulator.early-rate", 0.1);
+    // statuses of several messages share requests, as a busy provider sends them
+    p.put("relay.simulator.callback-batch-window", "30ms");
     return p;
   }
 

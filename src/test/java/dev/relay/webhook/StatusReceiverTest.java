@@ -15,6 +15,7 @@ import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import org.camunda.bpm.engine.OptimisticLockingException;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.TransactionDefinition;
@@ -28,6 +29,16 @@ class StatusReceiverTest {
   private final RecordingTransactions transactions = new RecordingTransactions();
   private final MessageStatuses statuses = mock(MessageStatuses.class);
   private final StatusReceiver receiver = new StatusReceiver(statuses, transactions);
+
+  @BeforeEach
+  void applyAllAppliesEach() {
+    doAnswer(call -> {
+          call.<List<ProviderStatus>>getArgument(0).forEach(statuses::apply);
+          return null;
+        })
+        .when(statuses)
+        .applyAll(any());
+  }
 
   private static ProviderStatus status(String messageId, Kind kind) {
     return new ProviderStatus("whatsapp", "wamid." + messageId, messageId, kind, null);
@@ -44,6 +55,7 @@ class StatusReceiverTest {
 
     verify(statuses).noteSent(List.of(status("m-1", Kind.SENT), status("m-3", Kind.SENT)));
     assertThat(applied).containsExactly("m-1 DELIVERED", "m-2 DELIVERED", "m-2 READ");
+    verify(statuses).applyAll(any());
     assertThat(transactions.commits).isEqualTo(2);
     assertThat(transactions.rollbacks).isZero();
   }
