@@ -1,0 +1,97 @@
+package dev.relay.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Jobs get their definition's suspension and priority as the engine's own reads would give. */
+class JobDefinitionsCachedTest {
+
+  private static final String URL = "jdbc:h2:mem:job-definitions;DB_CLOSE_DELAY=-1";
+
+  private final AtomicLong nanos = new AtomicLong();
+  private ProcessEngine engine;
+  private ManagementService management;
+  private String definition;
+
+  @BeforeEach
+  void engine() {
+    StandaloneInMemProcessEngineConfiguration configuration =
+        new StandaloneInMemProcessEngineConfiguration();
+    configuration.setJdbcUrl(URL);
+    configuration.setJobExecutorActivate(false);
+    configuration.setProcessEnginePlugins(List.of(new JobDefinitionsCached(nanos::get)));
+    engine = configuration.buildProcessEngine();
+    engine.getRepositoryService().createDeployment()
+        .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
+            .camundaHistoryTimeToLive(1)
+            .startEvent().serviceTask("Task_Async").camundaAsyncBefore().camundaExpression("${true}")
+            .endEvent().done())
+        .deploy();
+    management = engine.getManagementService();
+    definition = management.createJobDefinitionQuery().singleResult().getId();
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  private Job newJob(String businessKey) {
+    String instance =
+        engine.getRuntimeService().startProcessInstanceByKey("async", businessKey).getId();
+    return management.createJobQuery().processInstanceId(instance).singleResult();
+  }
+
+  @Test
+  void suspendedThroughThisEngine_theNextJobIsSuspendedAtOnce() {
+    assertThat(newJob("k-1").isSuspended()).isFalse(); // the definition is kept from here on
+
+    management.suspendJobDefinitionById(definition);
+
+    assertThat(newJob("k-2").isSuspended()).isTrue();
+    management.activateJobDefinitionById(definition);
+    assertThat(newJob("k-3").isSuspended()).isFalse();
+  }
+
+  @Test
+  void changedByAnotherNode_seenOnceTheKeptReadIsASecondOld() throws Exception {
+    assertThat(newJob("k-1").getPriority()).isZero();
+    // another node: the same row, changed behind this engine's back
+    try (Connection other = DriverManager.getConnection(URL, "sa", "");
+        PreparedStatement update = other.prepareStatement(
+            "update ACT_RU_JOBDEF set JOB_PRIORITY_ = 7, REV_ = REV_ + 1 where ID_ = ?")) {
+      update.setString(1, definition);
+      assertThat(update.executeUpdate()).isEqualTo(1);
+    }
+
+    nanos.addAndGet(JobDefinitionsCached.FRESH_FOR.toNanos() - 1);
+    assertThat(newJob("k-2").getPriority()).as("within the second: the kept read").isZero();
+    nanos.addAndGet(1);
+    assertThat(newJob("k-3").getPriority()).as("a second later: read again").isEqualTo(7);
+  }
+
+  @Test
+  void aJobRunsWithItsDefinitionKept() {
+    Job job = newJob("k-1");
+    newJob("k-2"); // kept now
+
+    management.executeJob(job.getId());
+
+    assertThat(management.createJobQuery().count()).isEqualTo(1);
+    assertThat(engine.getHistoryService().createHistoricProcessInstanceQuery().finished().count())
+        .isEqualTo(1);
+  }
+}
