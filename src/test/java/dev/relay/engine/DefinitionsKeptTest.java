@@ -9,15 +9,20 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Jobs get their definition's suspension and priority as the engine's own reads would give. */
-class JobDefinitionsCachedTest {
+/**
+ * Jobs and instances see their definitions' suspension, priority and time-to-live as the engine's
+ * own reads would show them, at most a second late for a change made on another node.
+ */
+class DefinitionsKeptTest {
 
   private static final String URL = "jdbc:h2:mem:job-definitions;DB_CLOSE_DELAY=-1";
 
@@ -32,7 +37,7 @@ class JobDefinitionsCachedTest {
         new StandaloneInMemProcessEngineConfiguration();
     configuration.setJdbcUrl(URL);
     configuration.setJobExecutorActivate(false);
-    configuration.setProcessEnginePlugins(List.of(new JobDefinitionsCached(nanos::get)));
+    configuration.setProcessEnginePlugins(List.of(new DefinitionsKept(nanos::get)));
     engine = configuration.buildProcessEngine();
     engine.getRepositoryService().createDeployment()
         .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
@@ -77,10 +82,36 @@ class JobDefinitionsCachedTest {
       assertThat(update.executeUpdate()).isEqualTo(1);
     }
 
-    nanos.addAndGet(JobDefinitionsCached.FRESH_FOR.toNanos() - 1);
+    nanos.addAndGet(DefinitionsKept.FRESH_FOR.toNanos() - 1);
     assertThat(newJob("k-2").getPriority()).as("within the second: the kept read").isZero();
     nanos.addAndGet(1);
     assertThat(newJob("k-3").getPriority()).as("a second later: read again").isEqualTo(7);
+  }
+
+  @Test
+  void aProcessDefinitionKeptIsItsRowColumnForColumn_andAnotherNodesChangeShowsASecondLater()
+      throws Exception {
+    var commands = ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration())
+        .getCommandExecutorTxRequired();
+    String id = engine.getRepositoryService().createProcessDefinitionQuery().singleResult().getId();
+    Object read = commands.execute(c -> c.getProcessDefinitionManager().findLatestProcessDefinitionById(id));
+    ProcessDefinitionEntity row = (ProcessDefinitionEntity) read;
+
+    ProcessDefinitionEntity kept = commands.execute(
+        c -> c.getProcessDefinitionManager().findLatestProcessDefinitionById(id));
+    assertThat(kept).isNotSameAs(row).usingRecursiveComparison().isEqualTo(row);
+
+    try (Connection other = DriverManager.getConnection(URL, "sa", "");
+        PreparedStatement update = other.prepareStatement(
+            "update ACT_RE_PROCDEF set HISTORY_TTL_ = 9, REV_ = REV_ + 1 where ID_ = ?")) {
+      update.setString(1, id);
+      assertThat(update.executeUpdate()).isEqualTo(1);
+    }
+    assertThat(commands.execute(c -> c.getProcessDefinitionManager().findLatestProcessDefinitionById(id))
+        .getHistoryTimeToLive()).isEqualTo(1);
+    nanos.addAndGet(DefinitionsKept.FRESH_FOR.toNanos());
+    assertThat(commands.execute(c -> c.getProcessDefinitionManager().findLatestProcessDefinitionById(id))
+        .getHistoryTimeToLive()).isEqualTo(9);
   }
 
   @Test
