@@ -38,6 +38,15 @@ public final class DatabaseOutage {
           && isCause(rollback.getApplicationException())) {
         return true;
       }
+      // a commit the server cut short, then the rollback on the dropped connection: Spring throws
+      // the rollback's failure and keeps the commit's only in its log. A rollback fails on a
+      // connection that is gone, and a commit that failed so may be repeated: intake and webhooks
+      // are idempotent
+      if (t instanceof TransactionSystemException rollback
+          && rollback.getApplicationException() == null
+          && rollback.getCause() instanceof SQLException) {
+        return true;
+      }
     }
     return false;
   }

@@ -44,13 +44,26 @@ class RoomInstances {
     } catch (OptimisticLockingException collision) {
       throw collision;
     } catch (RuntimeException e) {
-      if (isWaiting(processInstanceId)) {
+      if (stillWaiting(processInstanceId, e)) {
         throw e;
       }
       // the correlation found the subscription, then the timer's commit removed it (read
       // committed): the engine fails in one of several ways
       throw new OptimisticLockingException(
           "Room instance " + processInstanceId + " ended while it was woken: " + e, e);
+    }
+  }
+
+  /**
+   * Whether the instance still waits, so that {@code failure} is its own; when even the question
+   * fails, the transaction is broken (its connection dropped, say) and the failure stands as it is.
+   */
+  private boolean stillWaiting(String processInstanceId, RuntimeException failure) {
+    try {
+      return isWaiting(processInstanceId);
+    } catch (RuntimeException asking) {
+      failure.addSuppressed(asking);
+      return true;
     }
   }
 

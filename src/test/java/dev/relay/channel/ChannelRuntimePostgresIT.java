@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.relay.support.CallWindows;
 import dev.relay.support.RelayApi;
 import dev.relay.support.RelayNode;
 import dev.relay.support.WebhookClient;
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
@@ -116,8 +116,8 @@ class ChannelRuntimePostgresIT {
     awaitDelivered(rooms, Duration.ofSeconds(40));
     List<Instant> calls = calls(LIMITED).stream().map(r -> r.getLoggedDate().toInstant()).toList();
     assertThat(calls).hasSize(20); // one call each: every one was admitted once, none wasted
-    assertThat(maxInOneSecond(calls, Instant.EPOCH)).isLessThanOrEqualTo(5 + 1);
-    assertThat(maxInOneSecond(calls, slowedAt.plusSeconds(1))).isLessThanOrEqualTo(2 + 1);
+    assertThat(CallWindows.maxInOneSecond(calls, Instant.EPOCH)).isLessThanOrEqualTo(5 + 1);
+    assertThat(CallWindows.maxInOneSecond(calls, slowedAt.plusSeconds(1))).isLessThanOrEqualTo(2 + 1);
     assertRoomOrder(rooms, LIMITED);
     assertThat(dispatchingEngines(rooms)).as("both nodes' job executors dispatched").hasSize(2);
 
@@ -225,22 +225,6 @@ class ChannelRuntimePostgresIT {
         .toList();
   }
 
-  /** The most calls in any one-second window that starts at or after {@code from}. */
-  private static int maxInOneSecond(List<Instant> calls, Instant from) {
-    int max = 0;
-    for (int i = 0; i < calls.size(); i++) {
-      if (calls.get(i).isBefore(from)) {
-        continue;
-      }
-      int j = i;
-      while (j < calls.size() && calls.get(j).isBefore(calls.get(i).plusSeconds(1))) {
-        j++;
-      }
-      max = Math.max(max, j - i);
-    }
-    return max;
-  }
-
   private static List<String> rooms(String prefix, int count) {
     String run = prefix + "-" + Long.toString(System.nanoTime(), 36);
     List<String> rooms = new ArrayList<>();
@@ -323,16 +307,11 @@ class ChannelRuntimePostgresIT {
     }
 
     JsonNode channel(String name) {
-      return get("/api/channels/" + name).getBody();
+      return api.channel(name);
     }
 
     ResponseEntity<JsonNode> patch(String name, String json) {
-      return http.patch()
-          .uri("/api/channels/{name}", name)
-          .contentType(MediaType.APPLICATION_JSON)
-          .body(json)
-          .retrieve()
-          .toEntity(JsonNode.class);
+      return api.patchChannel(name, json);
     }
   }
 }

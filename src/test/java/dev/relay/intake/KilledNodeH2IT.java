@@ -2,7 +2,6 @@ package dev.relay.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.RelayApplication;
 import dev.relay.support.ChildJvm;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -16,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node killed with SIGKILL loses nothing it answered 202 for, on the embedded default: H2 in a
- * file under the working directory, opened with the default URL. The node is killed right after
+ * A node killed with SIGKILL loses nothing it answered 202 for, on the embedded default: the
+ * packaged jar started with no settings, so H2 in a file under the working directory, opened with
+ * the default URL. The node is killed right after
  * its last answer, the time in which H2 by default had not yet written the latest commits, and
  * started again on the same file.
  */
@@ -54,10 +54,7 @@ class KilledNodeH2IT {
   }
 
   private ChildJvm start(String name) throws IOException {
-    ChildJvm node =
-        ChildJvm.start(
-            name, ChildJvm.freePort(), "512m", List.of(), RelayApplication.class.getName(), false,
-            List.of(), dir);
+    ChildJvm node = ChildJvm.startJar(name, ChildJvm.freePort(), "512m", List.of(), dir);
     node.awaitHealthy(http, Duration.ofMinutes(2));
     return node;
   }

@@ -45,6 +45,13 @@ class DatabaseOutageTest {
   }
 
   @Test
+  void aRollbackThatFailedAfterTheCommitDid_isAnOutage() {
+    // JdbcTransactionManager: the commit's 57P01 only logged, the rollback's failure thrown
+    assertThat(DatabaseOutage.isCause(new TransactionSystemException("JDBC rollback failed",
+        new SQLException("Connection is closed")))).isTrue();
+  }
+
+  @Test
   void theWorksOwnFailures_areNot() {
     assertThat(DatabaseOutage.isCause(new DataIntegrityViolationException("duplicate",
         new SQLIntegrityConstraintViolationException("dup", "23505")))).isFalse();

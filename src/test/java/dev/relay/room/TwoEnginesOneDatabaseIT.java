@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.camunda.bpm.engine.HistoryService;
-import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.history.HistoricJobLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,11 +75,8 @@ class TwoEnginesOneDatabaseIT {
     chaos.watch(nodeA.getBean(JdbcTemplate.class));
     chaos.sendAll(List.of(apiA, apiB), 8);
 
-    chaos.verify(
-        apiB,
-        new SimulatorClient("http://localhost:" + portA),
-        nodeA.getBean(JdbcTemplate.class),
-        nodeA.getBean(RuntimeService.class));
+    chaos.verify("two nodes",
+        apiB, new SimulatorClient("http://localhost:" + portA), nodeA.getBean(JdbcTemplate.class));
     // both job executors dispatched: the engines' host names (IP and engine name) differ
     Map<String, Long> dispatchesByEngine =
         nodeA.getBean(HistoryService.class).createHistoricJobLogQuery()

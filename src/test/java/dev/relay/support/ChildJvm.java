@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +24,9 @@ import java.util.stream.Collectors;
  * scanned into it; the benchmark's simulator needs them for its figures ({@code BenchSimulator}).
  */
 public final class ChildJvm implements AutoCloseable {
+
+  /** The system property that names the packaged jar. */
+  public static final String JAR_PROPERTY = "relay.jar";
 
   private final String name;
   private final int port;
@@ -44,18 +48,46 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
       String mainClass, boolean withTestClasses, List<String> args, Path dir) throws IOException {
+    List<String> launch = new ArrayList<>(jvmArgs);
+    launch.addAll(List.of("-cp", withTestClasses ? System.getProperty("java.class.path") : mainClassPath(),
+        mainClass));
+    return launch(name, port, heap, launch, args, dir);
+  }
+
+  /**
+   * Starts the packaged application, {@code java -jar relay.jar}, as an operator does: the
+   * executable jar {@code mvn package} built (see {@link #packagedJar()}).
+   */
+  public static ChildJvm startJar(String name, int port, String heap, List<String> args, Path dir)
+      throws IOException {
+    return launch(name, port, heap, List.of("-jar", packagedJar().toString()), args, dir);
+  }
+
+  /**
+   * The executable jar of this build: failsafe runs after {@code package} and names it in the
+   * system property {@value #JAR_PROPERTY} (pom.xml).
+   */
+  public static Path packagedJar() {
+    String jar = System.getProperty(JAR_PROPERTY);
+    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException("no packaged jar at " + JAR_PROPERTY + "=" + jar
+          + "; run the test with mvn verify, which packages the application first");
+    }
+    return Path.of(jar);
+  }
+
+  private static ChildJvm launch(String name, int port, String heap, List<String> launch,
+      List<String> args, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
     command.add("-XX:+ExitOnOutOfMemoryError");
-    command.addAll(jvmArgs);
-    command.add("-cp");
-    command.add(withTestClasses ? System.getProperty("java.class.path") : mainClassPath());
-    command.add(mainClass);
+    command.addAll(launch);
     command.add("--server.port=" + port);
     command.addAll(args);
     Path log = dir.resolve(name + ".log");
-    Files.writeString(log, String.join(" ", command) + System.lineSeparator());
+    Files.writeString(log, String.join(" ", command) + System.lineSeparator(),
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     Process process = new ProcessBuilder(command)
         .directory(dir.toFile())
         .redirectErrorStream(true)

@@ -48,6 +48,21 @@ public final class RelayApi {
         .toEntity(JsonNode.class);
   }
 
+  /** A channel's view (API.md §7). */
+  public JsonNode channel(String name) {
+    return http.get().uri("/api/channels/{name}", name).retrieve().body(JsonNode.class);
+  }
+
+  /** Changes a channel's settings (API.md §7), e.g. {@code {"rateLimit": 5}}. */
+  public ResponseEntity<JsonNode> patchChannel(String name, String json) {
+    return http.patch()
+        .uri("/api/channels/{name}", name)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(json)
+        .retrieve()
+        .toEntity(JsonNode.class);
+  }
+
   /** What Prometheus scrapes, as text, logged in as application-test.yml's administrator. */
   public String prometheus() {
     return http.get()
