@@ -3,6 +3,7 @@ package dev.relay.delivery;
 import dev.relay.channel.AckGates;
 import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.jdbc.AfterCommit;
+import dev.relay.logs.MessageLog;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Duration;
@@ -80,6 +81,7 @@ public class MessageStatuses {
     }
     Message message = found.get();
     String id = message.messageId();
+    MessageLog.identify(id, message.roomId());
     MessageStatus current = message.status();
     Instant now = Instant.now();
     return switch (status.kind()) {

@@ -2,7 +2,9 @@ package dev.relay.webhook;
 
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.MessageStatuses;
+import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.jdbc.DatabaseOutage;
+import dev.relay.logs.MessageLog;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,13 +35,21 @@ class StatusReceiver {
   }
 
   void receive(ProviderStatus status) {
+    // the status names its message by reference or provider id: identified once found
+    try (var logged = MessageLog.open()) {
+      handle(status);
+    }
+  }
+
+  private void handle(ProviderStatus status) {
     if (status.kind() == ProviderStatus.Kind.SENT) {
       statuses.noteSent(status);
       return;
     }
     for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
       try {
-        transaction.executeWithoutResult(tx -> statuses.apply(status));
+        Outcome outcome = transaction.execute(tx -> statuses.apply(status));
+        log.debug("Status {} from the provider: {}", status.kind(), outcome);
         return;
       } catch (OptimisticLockingException | ConcurrencyFailureException collision) {
         log.debug("Hand-off of {} for {} collided, attempt {}", status.kind(), status.reference(), attempt);
@@ -51,6 +61,7 @@ class StatusReceiver {
         break;
       }
     }
-    transaction.executeWithoutResult(tx -> statuses.record(status));
+    Outcome outcome = transaction.execute(tx -> statuses.record(status));
+    log.debug("Status {} from the provider, recorded without hand-off: {}", status.kind(), outcome);
   }
 }
