@@ -196,7 +196,7 @@ public class DeliveryService {
 
   private void markGivenUp(Message message, MessageStatus outcome) {
     if (message.status().canMoveTo(outcome)) {
-      log.info("Given up: {} after {} attempts", outcome, message.attempts());
+      log.info("Given up as {}; attempts the provider took: {}", outcome, message.attempts());
       messages.updateStatus(message.messageId(), outcome, Instant.now());
       metrics.statusChanged(message.channel(), outcome);
       timeline.record(message.messageId(), TimelineEvent.valueOf(outcome.name()));
