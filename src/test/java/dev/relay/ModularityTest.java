@@ -22,7 +22,7 @@ class ModularityTest {
   private static final ApplicationModules MODULES = ApplicationModules.of(RelayApplication.class);
 
   /** Shared utilities: every feature may use them; they use no feature module. */
-  private static final Set<String> SHARED = Set.of("web", "jdbc", "http");
+  private static final Set<String> SHARED = Set.of("web", "jdbc", "http", "logs");
 
   /** The modules each module may use besides the shared ones. */
   private static final Map<String, Set<String>> INTENDED =

@@ -116,6 +116,16 @@ public class ChannelGuard {
         policies.ackGate(channel).toMillis());
   }
 
+  /** The channel's circuit as this node's copy says (at most a second old). */
+  Circuit circuit(String channel) {
+    return copy(channel, Instant.now()).state().circuit();
+  }
+
+  /** The messages whose next call of the channel is held back now. */
+  long held(String channel) {
+    return heldCount(channel);
+  }
+
   /** Sets (null: removes) the channel's rate limit for every node; this node uses it at once. */
   ChannelView setRateLimit(String channel, Double rateLimit) {
     change(channel, (state, locked) -> state.withRateLimit(rateLimit));

@@ -8,9 +8,12 @@ import dev.relay.channel.ProviderRejectedException;
 import dev.relay.channel.TransientProviderException;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
+import dev.relay.logs.MessageLog;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -19,6 +22,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The steps of a message's delivery that the diagrams run: dispatch, hand-over, giving up. */
 @Service
 public class DeliveryService {
+
+  private static final Logger log = LoggerFactory.getLogger(DeliveryService.class);
 
   private final DeliveryMetrics metrics;
   private final MessageRepository messages;
@@ -60,6 +65,13 @@ public class DeliveryService {
    */
   public Dispatch dispatch(String messageId) {
     Message message = messages.find(messageId).orElseThrow(() -> unknown(messageId));
+    try (var logged = MessageLog.open(messageId, message.roomId())) {
+      return dispatch(message);
+    }
+  }
+
+  private Dispatch dispatch(Message message) {
+    String messageId = message.messageId();
     if (message.status().isAcknowledged() || message.status().isGivenUp()) {
       return new Dispatch(
           DeliveryReport.of(message.status()),
@@ -75,12 +87,14 @@ public class DeliveryService {
           provider.send(
               new ProviderRequest(message.channel(), messageId, message.to(), message.body()));
     } catch (TransientProviderException e) {
+      log.info("Attempt {} failed, to be tried again: {}", attempt, e.getMessage());
       metrics.providerError(message.channel(), "transient");
       // a fact, whatever becomes of the job: it is also how the last try is known
       ownTransaction.executeWithoutResult(
           tx -> timeline.record(messageId, TimelineEvent.DISPATCH_FAILED, attempt, e.getMessage()));
       throw e;
     } catch (ProviderRejectedException e) {
+      log.info("Attempt {} rejected by the provider: {}", attempt, e.getMessage());
       metrics.providerError(message.channel(), "rejected");
       Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
       timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
@@ -95,6 +109,7 @@ public class DeliveryService {
             .recordAttempt(messageId, attempt, providerMessageId, sentAt)
             .orElseThrow(() -> unknown(messageId));
     metrics.dispatched(message.channel(), attempt);
+    log.debug("Attempt {} taken by the provider as {}", attempt, providerMessageId);
     if (attempt > 1) {
       // the first attempt is on the message row (dispatched_at); stamped with the call's start:
       // an ACK sent from inside the provider's handler is recorded before this, but must not
@@ -128,6 +143,13 @@ public class DeliveryService {
    */
   public void handOver(String messageId) {
     Message message = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
+    try (var logged = MessageLog.open(messageId, message.roomId())) {
+      handOver(message);
+    }
+  }
+
+  private void handOver(Message message) {
+    String messageId = message.messageId();
     DeliveryReport report = DeliveryReport.of(message.status());
     if (report == DeliveryReport.DELIVERED || message.status() == MessageStatus.UNCONFIRMED) {
       return; // delivered meanwhile, or its own instance has already given it up
@@ -140,6 +162,7 @@ public class DeliveryService {
     }
     String instanceId = instances.startResend(message, report);
     messages.setReportInstance(messageId, instanceId);
+    log.debug("Handed over to its own instance {} (report {})", instanceId, report);
   }
 
   /**
@@ -165,11 +188,15 @@ public class DeliveryService {
 
   /** Ends the delivery as FAILED or UNCONFIRMED, unless an ACK came first. */
   public void giveUp(String messageId, MessageStatus outcome) {
-    markGivenUp(messages.lock(messageId).orElseThrow(() -> unknown(messageId)), outcome);
+    Message message = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
+    try (var logged = MessageLog.open(messageId, message.roomId())) {
+      markGivenUp(message, outcome);
+    }
   }
 
   private void markGivenUp(Message message, MessageStatus outcome) {
     if (message.status().canMoveTo(outcome)) {
+      log.info("Given up as {}; attempts the provider took: {}", outcome, message.attempts());
       messages.updateStatus(message.messageId(), outcome, Instant.now());
       metrics.statusChanged(message.channel(), outcome);
       timeline.record(message.messageId(), TimelineEvent.valueOf(outcome.name()));

@@ -3,6 +3,7 @@ package dev.relay.delivery;
 import dev.relay.channel.AckGates;
 import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.jdbc.AfterCommit;
+import dev.relay.logs.MessageLog;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Duration;
@@ -10,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -24,6 +27,8 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 @Transactional(propagation = Propagation.MANDATORY)
 public class MessageStatuses {
+
+  private static final Logger log = LoggerFactory.getLogger(MessageStatuses.class);
 
   private final MessageRepository messages;
   private final DeliveryInstances instances;
@@ -62,7 +67,15 @@ public class MessageStatuses {
    * together, once (see {@link dev.relay.engine.ProcessInstances#together}).
    */
   public void applyAll(List<ProviderStatus> statuses) {
-    instances.together(() -> statuses.forEach(this::apply));
+    instances.together(
+        () ->
+            statuses.forEach(
+                status -> {
+                  try (var logged = MessageLog.open()) {
+                    Outcome outcome = apply(status);
+                    log.debug("Status {} from the provider: {}", status.kind(), outcome);
+                  }
+                }));
   }
 
   /**
@@ -88,6 +101,7 @@ public class MessageStatuses {
     }
     Message message = found.get();
     String id = message.messageId();
+    MessageLog.identify(id, message.roomId());
     MessageStatus current = message.status();
     Instant now = Instant.now();
     return switch (status.kind()) {

@@ -3,6 +3,7 @@ package dev.relay.fallback;
 import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStatus;
 import dev.relay.delivery.MessageStore;
+import dev.relay.logs.MessageLog;
 import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import org.springframework.stereotype.Service;
@@ -24,6 +25,12 @@ class FallbackNotifier {
   void notifyByEmail(String messageId) {
     Message message =
         messages.find(messageId).orElseThrow(() -> new IllegalStateException("no message " + messageId));
+    try (var logged = MessageLog.open(messageId, message.roomId())) {
+      notifyByEmail(message);
+    }
+  }
+
+  private void notifyByEmail(Message message) {
     if (message.fallbackEmail() == null) {
       return;
     }
@@ -42,6 +49,6 @@ class FallbackNotifier {
             + why
             + ". Here is its text:\n\n"
             + message.body());
-    timeline.record(messageId, TimelineEvent.FALLBACK_EMAIL_SENT, null, message.fallbackEmail());
+    timeline.record(message.messageId(), TimelineEvent.FALLBACK_EMAIL_SENT, null, message.fallbackEmail());
   }
 }

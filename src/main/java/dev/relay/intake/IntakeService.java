@@ -3,6 +3,7 @@ package dev.relay.intake;
 import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
+import dev.relay.logs.MessageLog;
 import dev.relay.room.RoomQueue;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,11 +52,16 @@ public class IntakeService {
   }
 
   public Intake accept(NewMessage message) {
-    try {
-      return retried(() -> acceptNew(message), message.messageId());
-    } catch (DuplicateKeyException known) {
-      // a repeat, or a concurrent twin that won: answer with what is stored
-      return transaction.execute(tx -> repeated(message));
+    try (var logged = MessageLog.open(message.messageId(), message.roomId())) {
+      Intake intake;
+      try {
+        intake = retried(() -> acceptNew(message), message.messageId());
+      } catch (DuplicateKeyException known) {
+        // a repeat, or a concurrent twin that won: answer with what is stored
+        intake = transaction.execute(tx -> repeated(message));
+      }
+      log.debug("Intake: {}", intake.kind());
+      return intake;
     }
   }
 

@@ -2,7 +2,9 @@ package dev.relay.webhook;
 
 import dev.relay.delivery.ProviderStatus;
 import dev.relay.delivery.MessageStatuses;
+import dev.relay.delivery.ProviderStatus.Outcome;
 import dev.relay.jdbc.DatabaseOutage;
+import dev.relay.logs.MessageLog;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -50,6 +52,7 @@ class StatusReceiver {
     callback.forEach(s -> (s.kind() == ProviderStatus.Kind.SENT ? sent : reports).add(s));
     if (!sent.isEmpty()) {
       transaction.executeWithoutResult(tx -> statuses.noteSent(sent));
+      log.debug("{} sent statuses from the provider noted", sent.size());
     }
     if (reports.size() > 1 && appliedTogether(reports)) {
       return;
@@ -77,9 +80,17 @@ class StatusReceiver {
   }
 
   private void receive(ProviderStatus status) {
+    // the status names its message by reference or provider id: identified once found
+    try (var logged = MessageLog.open()) {
+      handle(status);
+    }
+  }
+
+  private void handle(ProviderStatus status) {
     for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
       try {
-        transaction.executeWithoutResult(tx -> statuses.apply(status));
+        Outcome outcome = transaction.execute(tx -> statuses.apply(status));
+        log.debug("Status {} from the provider: {}", status.kind(), outcome);
         return;
       } catch (OptimisticLockingException | ConcurrencyFailureException collision) {
         log.debug("Hand-off of {} for {} collided, attempt {}", status.kind(), status.reference(), attempt);
@@ -91,6 +102,7 @@ class StatusReceiver {
         break;
       }
     }
-    transaction.executeWithoutResult(tx -> statuses.record(status));
+    Outcome outcome = transaction.execute(tx -> statuses.record(status));
+    log.debug("Status {} from the provider, recorded without hand-off: {}", status.kind(), outcome);
   }
 }
