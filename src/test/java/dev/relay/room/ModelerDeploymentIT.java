@@ -53,9 +53,7 @@ class ModelerDeploymentIT extends RoomIntegrationTest {
     String room = newId("modeled");
     String message = room + "-m1";
 
-    assertThat(api.send(message(message, room, HOLDING_CHANNEL)).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-
-    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    sendAndAwaitAck(room, message);
     String instance = roomInstance(room).getId();
     assertThat(roomInstance(room).getProcessDefinitionId()).isEqualTo(changed);
     assertThat(callbacks(HOLDING_CHANNEL).send(delivered(message))).isEqualTo(200);
@@ -68,8 +66,7 @@ class ModelerDeploymentIT extends RoomIntegrationTest {
     String room = newId("migrated");
     String first = room + "-m1";
     String second = room + "-m2";
-    assertThat(api.send(message(first, room, HOLDING_CHANNEL)).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    sendAndAwaitAck(room, first);
     assertThat(callbacks(HOLDING_CHANNEL).send(delivered(first))).isEqualTo(200);
     eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitNextMessage")));
     String instance = roomInstance(room).getId();
@@ -86,16 +83,20 @@ class ModelerDeploymentIT extends RoomIntegrationTest {
     assertThat(roomInstance(room).getProcessDefinitionId()).isEqualTo(changed);
     assertThat(activeActivities(roomInstance(room))).containsExactly("Task_AwaitNextMessage");
 
-    assertThat(api.send(message(second, room, HOLDING_CHANNEL)).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-
-    eventually().until(() -> provider.calls(second).size(), equalTo(1));
-    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
+    sendAndAwaitAck(room, second);
+    assertThat(provider.calls(second)).hasSize(1);
     assertThat(currentMessage(room)).isEqualTo(second);
     assertThat(callbacks(HOLDING_CHANNEL).send(delivered(second))).isEqualTo(200);
     endsIdleThroughTheAddedStep(instance, changed);
     assertThat(instanceCount(RoomDeliveryProcess.KEY, room)).isEqualTo(1);
     assertThat(providerCallsOfRoom(room)).containsExactly(first, second);
     assertRoomView(room, null, 0, 2);
+  }
+
+  /** Sends the message to the room; returns once the room's instance waits for its ACK. */
+  private void sendAndAwaitAck(String room, String messageId) {
+    assertThat(api.send(message(messageId, room, HOLDING_CHANNEL)).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+    eventually().until(() -> activeActivities(roomInstance(room)), equalTo(List.of("Task_AwaitDeliveryReport")));
   }
 
   private void endsIdleThroughTheAddedStep(String instance, String definition) {
