@@ -1,5 +1,6 @@
 package dev.relay.web;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
@@ -15,9 +16,14 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 
 /**
  * The OpenAPI document of {@code /api} (API.md is the contract it describes), served with Swagger
@@ -50,6 +56,25 @@ class ApiDocument {
                         .scheme("bearer")
                         .description("One of relay.api.tokens; none while the API is open (the demo)")))
         .addSecurityItem(new SecurityRequirement().addList(TOKEN));
+  }
+
+  /**
+   * With the UI off springdoc serves nothing, but Spring Boot still serves the UI's files from
+   * their webjar: refused alike.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "springdoc.swagger-ui.enabled", havingValue = "false", matchIfMissing = true)
+  FilterRegistrationBean<Filter> swaggerUiFilesOff(ObjectMapper json) {
+    FilterRegistrationBean<Filter> registration =
+        new FilterRegistrationBean<>(
+            (request, response, chain) ->
+                Problems.write(
+                    (HttpServletResponse) response,
+                    Problems.problem(HttpStatus.NOT_FOUND, "Not found", "Swagger UI is off", "not-found"),
+                    json));
+    registration.addUrlPatterns("/webjars/swagger-ui/*");
+    registration.setName("swagger-ui-files-off");
+    return registration;
   }
 
   /** Runs after springdoc has dropped the schemas nothing referred to, as Problem did then. */

@@ -133,7 +133,8 @@ class ProductionProfileIT {
   @Test
   void openApiDocumentAndSwaggerUi_areOff() throws Exception {
     for (String path :
-        List.of("/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui.html", "/swagger-ui/index.html")) {
+        List.of("/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui.html", "/swagger-ui/index.html",
+            "/webjars/swagger-ui/index.html")) {
       assertThat(get(path, null).statusCode()).as(path).isEqualTo(404);
       assertThat(get(path, basic(ADMIN, PASSWORD)).statusCode()).as(path).isEqualTo(404);
     }

@@ -104,6 +104,7 @@ class ApiDocumentIT {
     assertThat(ui.statusCode()).isEqualTo(200);
     assertThat(ui.uri().getPath()).isEqualTo("/swagger-ui/index.html");
     assertThat(ui.body()).contains("Swagger UI");
+    assertThat(get("/webjars/swagger-ui/index.html").statusCode()).isEqualTo(200);
   }
 
   private JsonNode document() throws Exception {
