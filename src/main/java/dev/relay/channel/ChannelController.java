@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.web.BadRequestException;
 import dev.relay.web.FieldError;
 import dev.relay.web.NotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.MediaType;
@@ -29,14 +34,30 @@ class ChannelController {
     this.policies = policies;
   }
 
+  @Operation(summary = "A channel's rate limit and circuit")
+  @ApiResponse(responseCode = "200", description = "The channel view", useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "404", description = "No such channel")
   @GetMapping("/{name}")
   ChannelView get(@PathVariable String name) {
     return guard.view(known(name));
   }
 
   /** {"rateLimit": n} sets the limit (calls per second, above 0), {"rateLimit": null} removes it. */
+  @Operation(summary = "Change a channel's rate limit, cluster-wide, without a restart")
+  @ApiResponse(responseCode = "200", description = "The channel view, with the new limit", useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "400", description = "Another field, or rateLimit not a number above 0 or null")
+  @ApiResponse(responseCode = "404", description = "No such channel")
   @PatchMapping(path = "/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
-  ChannelView patch(@PathVariable String name, @RequestBody JsonNode change) {
+  ChannelView patch(
+      @PathVariable String name,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              description = "Calls per second above 0, or null for no limit",
+              content =
+                  @Content(
+                      schema = @Schema(type = "object"),
+                      examples = {@ExampleObject("{\"rateLimit\": 20}"), @ExampleObject("{\"rateLimit\": null}")}))
+          @RequestBody
+          JsonNode change) {
     return guard.setRateLimit(known(name), rateLimit(change));
   }
 

@@ -1,6 +1,8 @@
 package dev.relay.delivery;
 
 import dev.relay.web.NotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -20,6 +22,9 @@ class MessageController {
     this.views = views;
   }
 
+  @Operation(summary = "A message's status and timeline")
+  @ApiResponse(responseCode = "200", description = "The message view", useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "404", description = "No such message")
   @GetMapping("/{messageId}")
   MessageView get(@PathVariable String messageId) {
     return messages

@@ -5,6 +5,8 @@ import dev.relay.delivery.MessageView;
 import dev.relay.delivery.MessageViews;
 import dev.relay.web.ConflictException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import java.net.URI;
 import org.springframework.http.HttpStatus;
@@ -28,6 +30,14 @@ class IntakeController {
     this.meters = meters;
   }
 
+  @Operation(summary = "Send a message", description = "API.md §1: messageId is the idempotency key")
+  @ApiResponse(responseCode = "202", description = "A new message, accepted", useReturnTypeSchema = true)
+  @ApiResponse(
+      responseCode = "200",
+      description = "The same messageId and content again: the current view, nothing sent twice",
+      useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "400", description = "Malformed JSON, a missing or bad field, an unknown channel")
+  @ApiResponse(responseCode = "409", description = "The same messageId with other content; nothing changed")
   @PostMapping(
       path = "/api/messages",
       consumes = MediaType.APPLICATION_JSON_VALUE,

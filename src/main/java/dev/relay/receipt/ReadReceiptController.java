@@ -4,6 +4,8 @@ import dev.relay.web.BadRequestException;
 import dev.relay.web.FieldError;
 import dev.relay.web.NotFoundException;
 import dev.relay.web.ResourceId;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -32,6 +34,9 @@ class ReadReceiptController {
     this.targets = targets;
   }
 
+  @Operation(summary = "Register a user's device and where its receipts are pushed")
+  @ApiResponse(responseCode = "204", description = "Registered")
+  @ApiResponse(responseCode = "400", description = "A bad id, or a push URL that is not allowed")
   @PutMapping(path = "/api/users/{userId}/devices/{deviceId}", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Void> registerDevice(
       @PathVariable String userId,
@@ -43,6 +48,9 @@ class ReadReceiptController {
     return ResponseEntity.noContent().build();
   }
 
+  @Operation(summary = "Report a room read on a device: starts the read-receipt sync")
+  @ApiResponse(responseCode = "202", description = "The sync, started", useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "400", description = "A bad field, or a device the user has not registered")
   @PostMapping(
       path = "/api/rooms/{roomId}/read",
       consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -62,11 +70,15 @@ class ReadReceiptController {
         .body(new SyncStarted(sync.syncId(), sync.status()));
   }
 
+  @Operation(summary = "A read-receipt sync's steps")
+  @ApiResponse(responseCode = "200", description = "The sync view", useReturnTypeSchema = true)
+  @ApiResponse(responseCode = "404", description = "No such sync")
   @GetMapping(path = "/api/read-syncs/{syncId}", produces = MediaType.APPLICATION_JSON_VALUE)
   ReadSyncView sync(@PathVariable String syncId) {
     return syncs.view(syncId).orElseThrow(() -> new NotFoundException("No read sync " + syncId));
   }
 
+  @Operation(summary = "The user's cloud read pointer for the room (0 if never read)")
   @GetMapping(path = "/api/users/{userId}/rooms/{roomId}/read", produces = MediaType.APPLICATION_JSON_VALUE)
   ReadPointer pointer(@PathVariable String userId, @PathVariable String roomId) {
     return new ReadPointer(syncs.pointer(userId, roomId));

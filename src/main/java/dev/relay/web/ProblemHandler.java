@@ -12,6 +12,8 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -116,6 +118,27 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
       }
     }
     return ResponseEntity.badRequest().body(Problems.invalid(List.of(FieldError.fromJson(e.getCause()))));
+  }
+
+  /** Spring's own answer (with its Allow header), named as Relay's problems are, not about:blank. */
+  @Override
+  protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+      HttpRequestMethodNotSupportedException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    name(e.getBody(), "Method not allowed", "method-not-allowed");
+    return super.handleHttpRequestMethodNotSupported(e, headers, status, request);
+  }
+
+  /** Spring's own answer (with its Accept header listing what is taken), named as Relay's problems are. */
+  @Override
+  protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+      HttpMediaTypeNotSupportedException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    name(e.getBody(), "Unsupported media type", "unsupported-media-type");
+    return super.handleHttpMediaTypeNotSupported(e, headers, status, request);
+  }
+
+  private static void name(ProblemDetail problem, String title, String type) {
+    problem.setTitle(title);
+    problem.setType(Problems.type(type));
   }
 
   @Override

@@ -42,8 +42,13 @@ public final class Problems {
   static ProblemDetail problem(HttpStatus status, String title, String detail, String type) {
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
     problem.setTitle(title);
-    problem.setType(URI.create("https://relay.dev/problems/" + type));
+    problem.setType(type(type));
     return problem;
+  }
+
+  /** The {@code type} URI of one of Relay's problems, e.g. "not-found". */
+  static URI type(String name) {
+    return URI.create("https://relay.dev/problems/" + name);
   }
 
   static void write(HttpServletResponse response, ProblemDetail problem, ObjectMapper json)

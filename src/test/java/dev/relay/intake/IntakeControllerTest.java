@@ -257,8 +257,11 @@ class IntakeControllerTest {
     mvc.perform(delete("/api/messages").header(HttpHeaders.AUTHORIZATION, BEARER))
         .andExpect(status().isMethodNotAllowed())
         .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(header().string(HttpHeaders.ALLOW, "POST"))
         .andExpect(jsonPath("$.status").value(405))
-        .andExpect(jsonPath("$.detail").isNotEmpty());
+        .andExpect(jsonPath("$.type").value("https://relay.dev/problems/method-not-allowed"))
+        .andExpect(jsonPath("$.title").value("Method not allowed"))
+        .andExpect(jsonPath("$.detail").value("Method 'DELETE' is not supported."));
   }
 
   @Test
@@ -270,7 +273,10 @@ class IntakeControllerTest {
                 .content("hello"))
         .andExpect(status().isUnsupportedMediaType())
         .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-        .andExpect(jsonPath("$.status").value(415));
+        .andExpect(jsonPath("$.status").value(415))
+        .andExpect(jsonPath("$.type").value("https://relay.dev/problems/unsupported-media-type"))
+        .andExpect(jsonPath("$.title").value("Unsupported media type"))
+        .andExpect(jsonPath("$.detail").value("Content-Type 'text/plain' is not supported."));
     verifyNoInteractions(intake);
   }
 

@@ -160,7 +160,7 @@ abstract class RoomIntegrationTest extends RelayIntegrationTest {
         .toEntity(JsonNode.class);
   }
 
-  private static String operator() {
+  static String operator() {
     return "Basic " + Base64.getEncoder().encodeToString(OPERATOR.getBytes());
   }
 

@@ -131,6 +131,16 @@ class ProductionProfileIT {
   }
 
   @Test
+  void openApiDocumentAndSwaggerUi_areOff() throws Exception {
+    for (String path :
+        List.of("/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui.html", "/swagger-ui/index.html",
+            "/webjars/swagger-ui/index.html")) {
+      assertThat(get(path, null).statusCode()).as(path).isEqualTo(404);
+      assertThat(get(path, basic(ADMIN, PASSWORD)).statusCode()).as(path).isEqualTo(404);
+    }
+  }
+
+  @Test
   void pushUrlToThisNodeOrTheInternalNetwork_400_namingPushUrl() throws Exception {
     List<String> internal =
         List.of(
