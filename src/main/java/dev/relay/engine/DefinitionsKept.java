@@ -1,20 +1,15 @@
 package dev.relay.engine;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.db.DbEntity;
 import org.camunda.bpm.engine.impl.db.entitymanager.DbEntityManager;
-import org.camunda.bpm.engine.impl.interceptor.Session;
-import org.camunda.bpm.engine.impl.interceptor.SessionFactory;
 import org.camunda.bpm.engine.impl.persistence.entity.JobDefinitionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobDefinitionManager;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
@@ -54,28 +49,10 @@ class DefinitionsKept extends AbstractProcessEnginePlugin {
 
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
-    List<SessionFactory> factories = new ArrayList<>();
-    if (configuration.getCustomSessionFactories() != null) {
-      factories.addAll(configuration.getCustomSessionFactories());
-    }
-    // added after the engine's own, under the same session types: they replace the defaults
-    factories.add(factory(JobDefinitionManager.class, JobDefinitions::new));
-    factories.add(factory(ProcessDefinitionManager.class, ProcessDefinitions::new));
-    configuration.setCustomSessionFactories(factories);
-  }
-
-  private static SessionFactory factory(Class<?> type, Supplier<Session> sessions) {
-    return new SessionFactory() {
-      @Override
-      public Class<?> getSessionType() {
-        return type;
-      }
-
-      @Override
-      public Session openSession() {
-        return sessions.get();
-      }
-    };
+    SessionFactories.replace(
+        configuration,
+        SessionFactories.of(JobDefinitionManager.class, JobDefinitions::new),
+        SessionFactories.of(ProcessDefinitionManager.class, ProcessDefinitions::new));
   }
 
   /** Reads of one kind of definition, by id, each with the time it was read. */

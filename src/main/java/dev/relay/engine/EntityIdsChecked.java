@@ -1,7 +1,5 @@
 package dev.relay.engine;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.camunda.bpm.engine.authorization.Authorization;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -10,7 +8,6 @@ import org.camunda.bpm.engine.impl.db.DbEntity;
 import org.camunda.bpm.engine.impl.db.PersistenceSession;
 import org.camunda.bpm.engine.impl.db.entitymanager.DbEntityManager;
 import org.camunda.bpm.engine.impl.db.entitymanager.DbEntityManagerFactory;
-import org.camunda.bpm.engine.impl.interceptor.SessionFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -23,13 +20,7 @@ class EntityIdsChecked extends AbstractProcessEnginePlugin {
 
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
-    List<SessionFactory> factories = new ArrayList<>();
-    if (configuration.getCustomSessionFactories() != null) {
-      factories.addAll(configuration.getCustomSessionFactories());
-    }
-    // added after the engine's own, under the same session type: it replaces the default
-    factories.add(new Factory(configuration));
-    configuration.setCustomSessionFactories(factories);
+    SessionFactories.replace(configuration, new Factory(configuration));
   }
 
   private static final class Factory extends DbEntityManagerFactory {
