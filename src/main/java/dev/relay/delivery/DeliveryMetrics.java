@@ -26,6 +26,23 @@ class DeliveryMetrics {
         meters.counter("relay.messages.dispatched", "channel", channel, "attempt", kind).increment());
   }
 
+  /**
+   * A message's first provider call came {@code wait} after its room gave it its turn: right after
+   * the previous message's ACK (so this is the ACK → next dispatch time), its gate timeout, or the
+   * intake into an idle room.
+   */
+  void firstDispatchAfterTurn(String channel, Duration wait) {
+    AfterCommit.run(() ->
+        Timer.builder("relay.turn.dispatch")
+            .description("from a message's turn in its room to its first provider call")
+            .tag("channel", channel)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(meters)
+            .record(wait.isNegative() ? Duration.ZERO : wait));
+  }
+
   /** A provider call that failed: transient (tried again) or rejected (the message failed). */
   void providerError(String channel, String kind) {
     meters.counter("relay.provider.errors", "channel", channel, "kind", kind).increment();

@@ -109,6 +109,9 @@ public class DeliveryService {
             .recordAttempt(messageId, attempt, providerMessageId, sentAt)
             .orElseThrow(() -> unknown(messageId));
     metrics.dispatched(message.channel(), attempt);
+    if (attempt == 1 && message.takenAt() != null) {
+      metrics.firstDispatchAfterTurn(message.channel(), Duration.between(message.takenAt(), sentAt));
+    }
     log.debug("Attempt {} taken by the provider as {}", attempt, providerMessageId);
     if (attempt > 1) {
       // the first attempt is on the message row (dispatched_at); stamped with the call's start:

@@ -142,6 +142,8 @@ abstract class DeliveryScenarios extends DeliveryIntegrationTest {
         .anyMatch(line -> line.startsWith("relay_messages_outcome_total{") && line.contains(channel)
             && line.contains("status=\"READ\""))
         .anyMatch(line -> line.startsWith("relay_ack_delay_seconds_bucket{") && line.contains(channel))
+        .anyMatch(line -> line.startsWith("relay_turn_dispatch_seconds_count{") && line.contains(channel)
+            && !line.endsWith(" 0.0"))
         .anyMatch(line -> line.startsWith("relay_rooms_open "))
         .anyMatch(line -> line.startsWith("relay_messages_waiting "))
         .anyMatch(line -> line.startsWith("relay_engine_incidents "))
