@@ -32,15 +32,9 @@ class DeliveryMetrics {
    * intake into an idle room.
    */
   void firstDispatchAfterTurn(String channel, Duration wait) {
-    AfterCommit.run(() ->
-        Timer.builder("relay.turn.dispatch")
-            .description("from a message's turn in its room to its first provider call")
-            .tag("channel", channel)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(30))
-            .register(meters)
-            .record(wait.isNegative() ? Duration.ZERO : wait));
+    recordOnceCommitted(
+        "relay.turn.dispatch", "from a message's turn in its room to its first provider call",
+        channel, Duration.ofMillis(1), Duration.ofSeconds(30), wait);
   }
 
   /** A provider call that failed: transient (tried again) or rejected (the message failed). */
@@ -55,15 +49,23 @@ class DeliveryMetrics {
 
   /** The ACK of a first attempt came {@code delay} after the dispatch. */
   void acknowledged(String channel, Duration delay) {
+    // from a fast ACK to the longest gate and beyond: some 40 buckets, not 70
+    recordOnceCommitted(
+        "relay.ack.delay", "from the dispatch to its delivery ACK",
+        channel, Duration.ofMillis(10), Duration.ofMinutes(1), delay);
+  }
+
+  /** A per-channel histogram between the two bounds; a negative time (clock skew) counts as 0. */
+  private void recordOnceCommitted(String name, String description, String channel,
+      Duration smallest, Duration largest, Duration time) {
     AfterCommit.run(() ->
-        Timer.builder("relay.ack.delay")
-            .description("from the dispatch to its delivery ACK")
+        Timer.builder(name)
+            .description(description)
             .tag("channel", channel)
             .publishPercentileHistogram()
-            // from a fast ACK to the longest gate and beyond: some 40 buckets, not 70
-            .minimumExpectedValue(Duration.ofMillis(10))
-            .maximumExpectedValue(Duration.ofMinutes(1))
+            .minimumExpectedValue(smallest)
+            .maximumExpectedValue(largest)
             .register(meters)
-            .record(delay.isNegative() ? Duration.ZERO : delay));
+            .record(time.isNegative() ? Duration.ZERO : time));
   }
 }
