@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import org.camunda.bpm.engine.exception.NullValueException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -123,10 +124,14 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       // every job thread busy and the queue full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
           () -> {
-            engine
-                .getProcessEngineConfiguration()
-                .getCommandExecutorTxRequired()
-                .execute(new UnlockJobCmd(jobId));
+            try {
+              engine
+                  .getProcessEngineConfiguration()
+                  .getCommandExecutorTxRequired()
+                  .execute(new UnlockJobCmd(jobId));
+            } catch (NullValueException gone) {
+              // it ran or was deleted meanwhile (a cancelled gate timer): nothing to unlock
+            }
             executor.jobWasAdded();
           });
     }
