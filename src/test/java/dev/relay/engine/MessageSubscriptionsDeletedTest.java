@@ -1,0 +1,127 @@
+package dev.relay.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.jobexecutor.ProcessEventJobHandler;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.SignalEventDefinition;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MessageSubscriptionsDeletedTest {
+
+  private final List<String> statements = new CopyOnWriteArrayList<>();
+  private ProcessEngine engine;
+  private RuntimeService runtime;
+
+  @BeforeEach
+  void engine() {
+    JdbcDataSource h2 = new JdbcDataSource();
+    h2.setURL("jdbc:h2:mem:message-subscriptions;DB_CLOSE_DELAY=-1");
+    h2.setUser("sa");
+    StandaloneInMemProcessEngineConfiguration configuration =
+        new StandaloneInMemProcessEngineConfiguration();
+    configuration.setDataSource(recording(h2));
+    configuration.setJobExecutorActivate(false);
+    configuration.setProcessEnginePlugins(List.of(new MessageSubscriptionsDeleted()));
+    engine = configuration.buildProcessEngine();
+    runtime = engine.getRuntimeService();
+    engine.getRepositoryService().createDeployment()
+        .addModelInstance("message.bpmn", Bpmn.createExecutableProcess("message")
+            .camundaHistoryTimeToLive(1)
+            .startEvent().intermediateCatchEvent().message("go").endEvent().done())
+        .addModelInstance("signal.bpmn", Bpmn.createExecutableProcess("signal")
+            .camundaHistoryTimeToLive(1)
+            .startEvent().intermediateCatchEvent().signal("s").endEvent().done())
+        .addModelInstance("throw.bpmn", asyncSignalThrown("s"))
+        .deploy();
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  @Test
+  void aReceivedMessageEndsItsSubscription_withoutLookingForEventJobs() {
+    String instance = runtime.startProcessInstanceByKey("message", "k-1").getId();
+    statements.clear();
+
+    runtime.correlateMessage("go", "k-1");
+
+    assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count()).isZero();
+    assertThat(runtime.createEventSubscriptionQuery().count()).isZero();
+    assertThat(statements).anyMatch(sql -> sql.contains("delete from ACT_RU_EVENT_SUBSCR"))
+        .noneMatch(sql -> sql.contains("HANDLER_CFG_"));
+  }
+
+  @Test
+  void anInstanceCancelledWithAnAsyncSignalPending_losesThatSignalsJobAsTheEngineWould() {
+    String waiting = runtime.startProcessInstanceByKey("signal").getId();
+    runtime.startProcessInstanceByKey("throw");
+    assertThat(eventJobs()).isEqualTo(1);
+
+    runtime.deleteProcessInstance(waiting, "cancelled");
+
+    assertThat(runtime.createEventSubscriptionQuery().count()).isZero();
+    assertThat(eventJobs()).isZero();
+  }
+
+  private static BpmnModelInstance asyncSignalThrown(String signal) {
+    BpmnModelInstance process = Bpmn.createExecutableProcess("throw")
+        .camundaHistoryTimeToLive(1)
+        .startEvent().intermediateThrowEvent().signal(signal).endEvent().done();
+    process.getModelElementsByType(SignalEventDefinition.class)
+        .forEach(definition -> definition.setCamundaAsync(true));
+    return process;
+  }
+
+  private long eventJobs() {
+    return engine.getManagementService().createJobQuery().list().stream()
+        .filter(job -> ((JobEntity) job).getJobHandlerType().equals(ProcessEventJobHandler.TYPE))
+        .count();
+  }
+
+  /** The data source, noting the SQL of every statement prepared on its connections. */
+  private DataSource recording(DataSource target) {
+    return (DataSource) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          Object result = invoke(method, target, args);
+          return result instanceof Connection connection ? recording(connection) : result;
+        });
+  }
+
+  private Connection recording(Connection target) {
+    return (Connection) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {Connection.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("prepareStatement")) {
+            statements.add((String) args[0]);
+          }
+          return invoke(method, target, args);
+        });
+  }
+
+  private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+}
