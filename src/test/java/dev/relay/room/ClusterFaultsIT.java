@@ -237,9 +237,9 @@ class ClusterFaultsIT {
     int then = 3;
     ResponseEntity<JsonNode> patched = apiA.patchChannel(RoomChaos.CHANNEL, "{\"rateLimit\": " + first + "}");
     assertThat(patched.getStatusCode().value()).isEqualTo(200);
-    // the contract: in effect on every node within a second (node B may still use its copy of the row)
-    Instant limitedAt = Instant.now();
     assertThat(apiB.channel(RoomChaos.CHANNEL).get("rateLimit").asInt()).isEqualTo(first);
+    // API.md §7: in effect on every node within a second; till then node B may pace by its copy
+    Thread.sleep(1_100);
     try {
       RoomChaos chaos = new RoomChaos(runId("rate"), 12, 3);
       chaos.watch(jdbc);
@@ -251,14 +251,13 @@ class ClusterFaultsIT {
       await("every message delivered").atMost(Duration.ofSeconds(90)).until(() -> chaos.allDelivered(jdbc));
 
       List<Instant> calls = calls(chaos, 12);
-      int most = CallWindows.maxInOneSecond(calls, limitedAt.plusSeconds(1));
+      int most = CallWindows.maxInOneSecond(calls, Instant.EPOCH);
       int mostAfter = CallWindows.maxInOneSecond(calls, slowedAt.plusSeconds(1));
       chaos.note("limit", first + "/s, then " + then + "/s");
-      chaos.note("most calls in a second (after each PATCH + 1 s)", most + " (" + mostAfter + ")");
+      chaos.note("most calls in a second (after the PATCH + 1 s)", most + " (" + mostAfter + ")");
       chaos.verify("rate limit across two nodes", apiB, simulator, jdbc);
 
-      assertThat(most).as("most provider calls in a second, from a second after the first PATCH")
-          .isLessThanOrEqualTo(first + 1);
+      assertThat(most).as("most provider calls in any second").isLessThanOrEqualTo(first + 1);
       assertThat(mostAfter).as("most provider calls in a second, from a second after the PATCH")
           .isLessThanOrEqualTo(then + 1);
     } finally {
