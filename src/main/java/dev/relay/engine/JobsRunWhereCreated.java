@@ -6,12 +6,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import org.camunda.bpm.engine.exception.NullValueException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.TransactionState;
-import org.camunda.bpm.engine.impl.cmd.UnlockJobCmd;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.camunda.bpm.engine.impl.interceptor.Session;
@@ -124,17 +122,28 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       // every job thread busy and the queue full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
           () -> {
-            try {
-              engine
-                  .getProcessEngineConfiguration()
-                  .getCommandExecutorTxRequired()
-                  .execute(new UnlockJobCmd(jobId));
-            } catch (NullValueException gone) {
-              // it ran or was deleted meanwhile (a cancelled gate timer): nothing to unlock
-            }
+            unlock(engine, jobId);
             executor.jobWasAdded();
           });
     }
+  }
+
+  /**
+   * Gives the job back to acquisition. A job that ran or was deleted meanwhile (a cancelled gate
+   * timer) has nothing to unlock: the engine's unlock command would fail, and log an error, for it.
+   */
+  private static void unlock(ProcessEngineImpl engine, String jobId) {
+    engine
+        .getProcessEngineConfiguration()
+        .getCommandExecutorTxRequired()
+        .execute(
+            context -> {
+              JobEntity job = context.getJobManager().findJobById(jobId);
+              if (job != null) {
+                job.unlock();
+              }
+              return null;
+            });
   }
 
   /**
@@ -144,7 +153,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   private static void run(JobExecutor executor, ProcessEngineImpl engine, String jobId) {
     CommandExecutor commands = engine.getProcessEngineConfiguration().getCommandExecutorTxRequired();
     if (!executor.isActive()) {
-      commands.execute(new UnlockJobCmd(jobId));
+      unlock(engine, jobId);
       return;
     }
     JobExecutorContext context = new JobExecutorContext();
