@@ -3,6 +3,7 @@ package dev.relay.bench;
 import dev.relay.channel.AckGateSetting;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -77,9 +78,14 @@ record Options(
                                   so that the JIT has compiled the hot paths (0s: none)
         --heap=1g                 -Xmx of each Relay node and of the simulator
         --relay-jvm-args=         more JVM options of each Relay node, space-separated, e.g.
-                                  -XX:StartFlightRecording=filename=relay.jfr,settings=profile
+                                  -XX:StartFlightRecording=filename=relay.jfr,settings=profile;
+                                  a node runs the image's collector (-XX:+UseParallelGC) unless
+                                  these name another (-XX:+UseG1GC)
         --out=target/bench        where the logs, result.json, timeseries.csv and plot.png go
       """;
+
+  /** The collector of a Relay node in docker/Dockerfile (docs/benchmarks.md: why). */
+  static final String PRODUCTION_COLLECTOR = "-XX:+UseParallelGC";
 
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
@@ -150,7 +156,7 @@ record Options(
           duration(values.get("drain-timeout")),
           duration(values.get("warm-up")),
           values.get("heap"),
-          words(values.get("relay-jvm-args")),
+          withCollector(words(values.get("relay-jvm-args"))),
           Path.of(values.get("out")));
     } catch (IllegalArgumentException e) { // NumberFormatException is one
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
@@ -191,6 +197,20 @@ record Options(
 
   private static String number(double d) {
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  /**
+   * A node runs with the collector of docker/Dockerfile, so that the benchmark measures what is
+   * deployed, unless the options choose one: two would stop the JVM.
+   */
+  static List<String> withCollector(List<String> relayJvmArgs) {
+    if (relayJvmArgs.stream().anyMatch(arg -> arg.matches("-XX:\\+Use\\w+GC"))) {
+      return relayJvmArgs;
+    }
+    List<String> args = new ArrayList<>();
+    args.add(PRODUCTION_COLLECTOR);
+    args.addAll(relayJvmArgs);
+    return List.copyOf(args);
   }
 
   private static List<String> words(String text) {

@@ -1,0 +1,32 @@
+package dev.relay.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark runs a node as the image does, unless asked to run it otherwise. */
+class OptionsTest {
+
+  @Test
+  void aNodeRunsTheImagesCollector() throws IOException {
+    String entrypoint =
+        Files.readAllLines(Path.of("docker/Dockerfile")).stream()
+            .filter(line -> line.startsWith("ENTRYPOINT"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(entrypoint).contains("\"" + Options.PRODUCTION_COLLECTOR + "\"");
+    assertThat(Options.parse(new String[] {"--relay-jvm-args=-Dx=1"}).relayJvmArgs())
+        .containsExactly(Options.PRODUCTION_COLLECTOR, "-Dx=1");
+  }
+
+  @Test
+  void aCollectorInTheOptions_replacesTheImagesCollector() {
+    assertThat(Options.withCollector(List.of("-XX:+UseG1GC", "-Dx=1")))
+        .containsExactly("-XX:+UseG1GC", "-Dx=1");
+  }
+}
