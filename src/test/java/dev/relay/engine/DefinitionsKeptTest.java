@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.model.bpmn.Bpmn;
@@ -24,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class DefinitionsKeptTest {
 
-  private static final String URL = "jdbc:h2:mem:job-definitions;DB_CLOSE_DELAY=-1";
+  private static final String DATABASE = "job-definitions";
+  private static final String URL = InMemoryEngines.url(DATABASE);
 
   private final AtomicLong nanos = new AtomicLong();
   private ProcessEngine engine;
@@ -33,12 +32,7 @@ class DefinitionsKeptTest {
 
   @BeforeEach
   void engine() {
-    StandaloneInMemProcessEngineConfiguration configuration =
-        new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl(URL);
-    configuration.setJobExecutorActivate(false);
-    configuration.setProcessEnginePlugins(List.of(new DefinitionsKept(nanos::get)));
-    engine = configuration.buildProcessEngine();
+    engine = InMemoryEngines.with(DATABASE, new DefinitionsKept(nanos::get)).buildProcessEngine();
     engine.getRepositoryService().createDeployment()
         .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
             .camundaHistoryTimeToLive(1)

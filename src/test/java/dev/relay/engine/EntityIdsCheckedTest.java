@@ -3,11 +3,9 @@ package dev.relay.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
@@ -20,12 +18,7 @@ class EntityIdsCheckedTest {
 
   @BeforeEach
   void engine() {
-    StandaloneInMemProcessEngineConfiguration configuration =
-        new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl("jdbc:h2:mem:entity-ids;DB_CLOSE_DELAY=-1");
-    configuration.setJobExecutorActivate(false);
-    configuration.setProcessEnginePlugins(List.of(new EntityIdsChecked()));
-    engine = configuration.buildProcessEngine();
+    engine = InMemoryEngines.with("entity-ids", new EntityIdsChecked()).buildProcessEngine();
   }
 
   @AfterEach

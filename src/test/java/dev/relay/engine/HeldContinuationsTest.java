@@ -43,12 +43,10 @@ class HeldContinuationsTest {
     };
     beans.addBean("admission", admission);
     StandaloneInMemProcessEngineConfiguration configuration =
-        new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl("jdbc:h2:mem:held-continuations;DB_CLOSE_DELAY=-1");
-    configuration.setJobExecutorActivate(false);
+        InMemoryEngines.with(
+            "held-continuations",
+            new HeldContinuations(beans.getBeanProvider(ContinuationAdmission.class)));
     configuration.setBeans(Map.of("called", called));
-    configuration.setProcessEnginePlugins(
-        List.of(new HeldContinuations(beans.getBeanProvider(ContinuationAdmission.class))));
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();
     engine.getRepositoryService().createDeployment()

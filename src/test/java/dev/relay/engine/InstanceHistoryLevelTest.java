@@ -2,7 +2,6 @@ package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.Map;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
@@ -21,11 +20,8 @@ class InstanceHistoryLevelTest {
   @BeforeEach
   void engine() {
     StandaloneInMemProcessEngineConfiguration configuration =
-        new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl("jdbc:h2:mem:history-level;DB_CLOSE_DELAY=-1");
+        InMemoryEngines.with("history-level", new InstanceHistoryLevel());
     configuration.setHistory(InstanceHistoryLevel.NAME);
-    configuration.setJobExecutorActivate(false);
-    configuration.setProcessEnginePlugins(List.of(new InstanceHistoryLevel()));
     engine = configuration.buildProcessEngine();
     engine.getRepositoryService().createDeployment()
         .addModelInstance("wait.bpmn", Bpmn.createExecutableProcess("wait")

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,11 +37,8 @@ class JobsRunWhereCreatedTest {
   @BeforeEach
   void engine() {
     StandaloneInMemProcessEngineConfiguration configuration =
-        new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl("jdbc:h2:mem:jobs-run-where-created;DB_CLOSE_DELAY=-1");
-    configuration.setJobExecutorActivate(false);
+        InMemoryEngines.with("jobs-run-where-created", new JobsRunWhereCreated());
     configuration.setJobExecutor(new RefusingJobExecutor());
-    configuration.setProcessEnginePlugins(List.of(new JobsRunWhereCreated()));
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();
     engine.getRepositoryService().createDeployment()

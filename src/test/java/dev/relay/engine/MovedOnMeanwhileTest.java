@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
-import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.variable.Variables;
@@ -31,11 +29,8 @@ class MovedOnMeanwhileTest {
 
   @BeforeEach
   void engine() {
-    StandaloneInMemProcessEngineConfiguration configuration = new StandaloneInMemProcessEngineConfiguration();
-    configuration.setJdbcUrl("jdbc:h2:mem:moved-on-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
-    configuration.setJobExecutorActivate(false);
-    configuration.setProcessEnginePlugins(List.of(new MovedOnMeanwhile()));
-    engine = configuration.buildProcessEngine();
+    engine = InMemoryEngines.with("moved-on-" + System.nanoTime(), new MovedOnMeanwhile())
+        .buildProcessEngine();
     BpmnModelInstance model = Bpmn.createExecutableProcess("Moved")
         .camundaHistoryTimeToLive(1)
         .startEvent()

@@ -1,0 +1,26 @@
+package dev.relay.engine;
+
+import java.util.List;
+import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+
+/** The engine of this package's tests: in memory (H2), the job executor stopped, one plugin under test. */
+final class InMemoryEngines {
+
+  private InMemoryEngines() {}
+
+  /** A configuration to complete and build; the database lives until the engine is closed. */
+  static StandaloneInMemProcessEngineConfiguration with(String database, ProcessEnginePlugin plugin) {
+    StandaloneInMemProcessEngineConfiguration configuration =
+        new StandaloneInMemProcessEngineConfiguration();
+    configuration.setJdbcUrl(url(database));
+    configuration.setJobExecutorActivate(false);
+    configuration.setProcessEnginePlugins(List.of(plugin));
+    return configuration;
+  }
+
+  /** The JDBC URL of the engine's database, for a connection of the test's own. */
+  static String url(String database) {
+    return "jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1";
+  }
+}
