@@ -11,7 +11,6 @@ import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.persistence.entity.ProcessDefinitionEntity;
 import org.camunda.bpm.engine.runtime.Job;
-import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,12 +32,7 @@ class DefinitionsKeptTest {
   @BeforeEach
   void engine() {
     engine = InMemoryEngines.with(DATABASE, new DefinitionsKept(nanos::get)).buildProcessEngine();
-    engine.getRepositoryService().createDeployment()
-        .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
-            .camundaHistoryTimeToLive(1)
-            .startEvent().serviceTask("Task_Async").camundaAsyncBefore().camundaExpression("${true}")
-            .endEvent().done())
-        .deploy();
+    InMemoryEngines.deployAsyncTask(engine);
     management = engine.getManagementService();
     definition = management.createJobDefinitionQuery().singleResult().getId();
   }

@@ -1,8 +1,10 @@
 package dev.relay.engine;
 
 import java.util.List;
+import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.model.bpmn.Bpmn;
 
 /** The engine of this package's tests: in memory (H2), the job executor stopped, one plugin under test. */
 final class InMemoryEngines {
@@ -17,6 +19,16 @@ final class InMemoryEngines {
     configuration.setJobExecutorActivate(false);
     configuration.setProcessEnginePlugins(List.of(plugin));
     return configuration;
+  }
+
+  /** Deploys "async": one asynchronous service task, Task_Async, that does nothing. */
+  static void deployAsyncTask(ProcessEngine engine) {
+    engine.getRepositoryService().createDeployment()
+        .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
+            .camundaHistoryTimeToLive(1)
+            .startEvent().serviceTask("Task_Async").camundaAsyncBefore().camundaExpression("${true}")
+            .endEvent().done())
+        .deploy();
   }
 
   /** The JDBC URL of the engine's database, for a connection of the test's own. */

@@ -16,7 +16,6 @@ import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
-import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,12 +40,7 @@ class JobsRunWhereCreatedTest {
     configuration.setJobExecutor(new RefusingJobExecutor());
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();
-    engine.getRepositoryService().createDeployment()
-        .addModelInstance("async.bpmn", Bpmn.createExecutableProcess("async")
-            .camundaHistoryTimeToLive(1)
-            .startEvent().serviceTask("Task_Async").camundaAsyncBefore().camundaExpression("${true}")
-            .endEvent().done())
-        .deploy();
+    InMemoryEngines.deployAsyncTask(engine);
   }
 
   @AfterEach
