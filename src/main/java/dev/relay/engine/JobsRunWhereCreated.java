@@ -122,7 +122,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       // every job thread busy and the queue full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
           () -> {
-            unlock(engine, jobId);
+            unlock(engine.getProcessEngineConfiguration().getCommandExecutorTxRequired(), jobId);
             executor.jobWasAdded();
           });
     }
@@ -132,11 +132,8 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    * Gives the job back to acquisition. A job that ran or was deleted meanwhile (a cancelled gate
    * timer) has nothing to unlock: the engine's unlock command would fail, and log an error, for it.
    */
-  private static void unlock(ProcessEngineImpl engine, String jobId) {
-    engine
-        .getProcessEngineConfiguration()
-        .getCommandExecutorTxRequired()
-        .execute(
+  private static void unlock(CommandExecutor commands, String jobId) {
+    commands.execute(
             context -> {
               JobEntity job = context.getJobManager().findJobById(jobId);
               if (job != null) {
@@ -153,7 +150,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   private static void run(JobExecutor executor, ProcessEngineImpl engine, String jobId) {
     CommandExecutor commands = engine.getProcessEngineConfiguration().getCommandExecutorTxRequired();
     if (!executor.isActive()) {
-      unlock(engine, jobId);
+      unlock(commands, jobId);
       return;
     }
     JobExecutorContext context = new JobExecutorContext();

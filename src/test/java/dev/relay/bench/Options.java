@@ -187,7 +187,9 @@ record Options(
         ackDelay.toMillis(), ackJitter.toMillis(), callbackBatch.toMillis(), number(dropRate), nodes,
         intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
-        number(warmUp.toMillis() / 1000.0));
+        number(warmUp.toMillis() / 1000.0))
+        // the node's collector among them: a figure depends on it
+        + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\"";
   }
 
   /** An ack-gate-timeout as an argument: {@code auto} or milliseconds. */

@@ -20,8 +20,11 @@ class OptionsTest {
             .orElseThrow();
 
     assertThat(entrypoint).contains("\"" + Options.PRODUCTION_COLLECTOR + "\"");
-    assertThat(Options.parse(new String[] {"--relay-jvm-args=-Dx=1"}).relayJvmArgs())
-        .containsExactly(Options.PRODUCTION_COLLECTOR, "-Dx=1");
+    Options options = Options.parse(new String[] {"--relay-jvm-args=-Dx=1"});
+    assertThat(options.relayJvmArgs()).containsExactly(Options.PRODUCTION_COLLECTOR, "-Dx=1");
+    assertThat(options.commandLine())
+        .as("the printed options say which collector ran")
+        .endsWith("\"--relay-jvm-args=" + Options.PRODUCTION_COLLECTOR + " -Dx=1\"");
   }
 
   @Test
