@@ -43,6 +43,8 @@ final class BenchDatabase implements AutoCloseable {
     EMBEDDED_SETTINGS.put("full_page_writes", "on");
     // where the database's time goes, per statement: statements.csv
     EMBEDDED_SETTINGS.put("shared_preload_libraries", "pg_stat_statements");
+    // and how much of it is planning (a statement planned on every execution shows it here)
+    EMBEDDED_SETTINGS.put("pg_stat_statements.track_planning", "on");
   }
 
   /** Settings worth printing with the figures, whichever server it is. */
@@ -177,16 +179,17 @@ final class BenchDatabase implements AutoCloseable {
   /** The statements that took the most time since {@link #resetStatements}, as CSV rows. */
   static List<String> topStatements(Connection c, int limit) throws SQLException {
     List<String> rows = new ArrayList<>();
-    rows.add("total_ms,calls,mean_ms,rows,statement");
+    rows.add("total_ms,calls,mean_ms,rows,plan_ms,plans,statement");
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(
-            "select total_exec_time, calls, mean_exec_time, rows, query from pg_stat_statements"
+            "select total_exec_time, calls, mean_exec_time, rows, total_plan_time, plans, query"
+                + " from pg_stat_statements"
                 + " where dbid = (select oid from pg_database where datname = current_database())"
-                + " order by total_exec_time desc limit " + limit)) {
+                + " order by total_exec_time + total_plan_time desc limit " + limit)) {
       while (rs.next()) {
-        rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,\"%s\"", rs.getDouble(1),
-            rs.getLong(2), rs.getDouble(3), rs.getLong(4),
-            rs.getString(5).replaceAll("\\s+", " ").replace("\"", "\"\"")));
+        rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,%.1f,%d,\"%s\"", rs.getDouble(1),
+            rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5), rs.getLong(6),
+            rs.getString(7).replaceAll("\\s+", " ").replace("\"", "\"\"")));
       }
     }
     return rows;
