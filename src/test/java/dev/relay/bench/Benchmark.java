@@ -134,11 +134,16 @@ public final class Benchmark {
         BenchSimulator.class.getName(), true, simulatorArguments(nodePorts), options.out()));
     simulator.awaitHealthy(http, START_TIMEOUT);
     List<ChildJvm> nodes = new ArrayList<>();
+    List<Path> accessLogs = new ArrayList<>();
     for (int n = 0; n < options.nodes(); n++) { // one after the other: the first creates the schema
       log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
-      ChildJvm node = own(ChildJvm.start("relay-" + (n + 1), nodePorts.get(n), options.heap(),
-          options.relayJvmArgs(), RelayApplication.class.getName(), false,
-          relayArguments(db, simulatorPort, brokers), options.out()));
+      String name = "relay-" + (n + 1);
+      List<String> arguments = new ArrayList<>(relayArguments(db, simulatorPort, brokers));
+      accessLogs.add(options.out().resolve(name + "-access"));
+      arguments.addAll(AccessLog.arguments(accessLogs.get(n)));
+      ChildJvm node = own(ChildJvm.start(name, nodePorts.get(n), options.heap(),
+          options.relayJvmArgs(), RelayApplication.class.getName(), false, arguments,
+          options.out()));
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);
     }
@@ -196,10 +201,12 @@ public final class Benchmark {
       Accounting.Outcome outcome =
           Accounting.of(checks, load, firstAttempts(simulator), startMicros);
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
+      nodes.forEach(ChildJvm::close); // their access logs are complete once they have stopped
+      AccessLog.Times inRelay = AccessLog.read(accessLogs, startMicros / 1000);
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
-          BenchDatabase.largestTables(checks, 10), openRooms);
+          BenchDatabase.largestTables(checks, 10), openRooms, inRelay);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
         Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 80));
@@ -261,7 +268,7 @@ public final class Benchmark {
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
       Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
       List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
-      Result.OpenRooms openRooms) {
+      Result.OpenRooms openRooms, AccessLog.Times inRelay) {
     // the steady part of the load: after it has settled, before the drain
     double settling = Math.min(10, loadSeconds / 5);
     int from = (int) samples.stream().filter(s -> s.t() <= settling).count();
@@ -319,6 +326,8 @@ public final class Benchmark {
         worst(samples, steady, Sample::delivered, 10),
         Result.Latency.of(outcome.ackToNextDispatch()),
         Result.Latency.of(sampler.intakeLatency()),
+        Result.Latency.of(inRelay.intake()),
+        Result.Latency.of(inRelay.webhook()),
         outcome.delivered(),
         outcome.pending(),
         outcome.givenUp(),

@@ -23,6 +23,9 @@ class BenchmarkIT {
     assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
     assertThat(result.orderViolations()).as("out of order; %s", result.problems()).isZero();
     assertThat(result.delivered()).as("delivered; %s", result.problems()).isEqualTo(100);
+    assertThat(result.intakeInRelay().count())
+        .as("the load's intakes in the node's access log, not the warm-up's").isEqualTo(100);
+    assertThat(result.webhookInRelay().count()).isPositive();
     assertThat(out.resolve("result.json")).isNotEmptyFile();
     assertThat(out.resolve("timeseries.csv")).isNotEmptyFile();
     assertThat(out.resolve("plot.png")).isNotEmptyFile();

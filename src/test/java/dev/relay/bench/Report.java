@@ -62,6 +62,9 @@ final class Report {
     rows.add(row("ACK -> next dispatch p50 / p99 / max",
         ms(r.ackToNextDispatch()) + "  (" + r.ackToNextDispatch().count() + " hand-overs)"));
     rows.add(row("intake POST -> 202 (kafka: record -> broker ack) p50 / p99 / max", ms(r.intake())));
+    rows.add(row("intake in Relay (Tomcat: request read -> 202 written) p50 / p99 / max",
+        ms(r.intakeInRelay())));
+    rows.add(row("webhook in Relay (Tomcat) p50 / p99 / max", ms(r.webhookInRelay())));
     rows.add(row("messages lost", Long.toString(r.lost())));
     rows.add(row("ordering violations", Long.toString(r.orderViolations())));
     rows.add(row("overtakes (next message before the previous one's ACK)",

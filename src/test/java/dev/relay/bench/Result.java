@@ -13,6 +13,10 @@ import org.HdrHistogram.Histogram;
  * @param ackToNextDispatch from Relay's 2xx to a room's ACK to that room's next message reaching
  *     the provider, for next messages that were already waiting
  * @param intake from the scheduled send of an intake request to its 202
+ * @param intakeInRelay the same requests as the nodes' Tomcat timed them: from reading the request
+ *     to writing the 202 (access logs); the rest of {@code intake} is the client's side, the
+ *     network stack and the wait for a core
+ * @param webhookInRelay the simulator's status callbacks, timed the same way
  * @param pending accepted, not delivered, in their resend schedule with a live delivery
  * @param lost accepted, yet neither delivered, pending nor given up: must be 0
  * @param orderViolations first attempts out of sequence order, seen by the simulator: must be 0
@@ -40,6 +44,8 @@ record Result(
     double deliveredPerSecondWorst10s,
     Latency ackToNextDispatch,
     Latency intake,
+    Latency intakeInRelay,
+    Latency webhookInRelay,
     long delivered,
     long pending,
     long givenUp,
