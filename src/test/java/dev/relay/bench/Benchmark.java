@@ -166,6 +166,9 @@ public final class Benchmark {
       names.add(simulator.name());
       processes.add(new ProcessGroup(db.postmaster(), true));
       names.add("postgres");
+      // the load generator and the sampler (and with --intake=kafka the broker) share the cores
+      processes.add(new ProcessGroup(ProcessHandle.current(), false));
+      names.add("harness");
 
       LoadGenerator load = new LoadGenerator(intakes, CHANNEL,
           Workload.load(options.rooms(), options.messagesPerRoom()), options.messages());

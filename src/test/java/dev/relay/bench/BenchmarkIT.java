@@ -43,7 +43,7 @@ class BenchmarkIT {
     assertThat(result.orderViolations()).as("out of order; %s", result.problems()).isZero();
     assertThat(result.delivered()).as("delivered; %s", result.problems()).isEqualTo(40);
     assertThat(result.processes()).extracting(Result.ProcessFigures::name)
-        .containsExactly("relay-1", "relay-2", "simulator", "postgres");
+        .containsExactly("relay-1", "relay-2", "simulator", "postgres", "harness");
   }
 
   /** Under the build directory (-DbuildDir=... included), beside the test classes. */
