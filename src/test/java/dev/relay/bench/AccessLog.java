@@ -63,7 +63,7 @@ final class AccessLog {
   private static void add(Times times, String line, long fromEpochMillis) {
     String[] field = line.split(" ");
     if (field.length != 4 || Long.parseLong(field[0]) < fromEpochMillis) {
-      return;
+      return; // not a request of the load, or cut short by a node that had to be killed
     }
     long micros = Long.parseLong(field[1]);
     if (field[3].equals(INTAKE_PATH) && field[2].equals("202")) {

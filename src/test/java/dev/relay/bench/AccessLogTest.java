@@ -26,7 +26,8 @@ class AccessLogTest {
         "1003 100000 200 /actuator/health"));
     Files.write(node2.resolve("access.log"), List.of(
         "1004 5000 202 /api/messages",
-        "1005 9000 401 /webhooks/bench"));
+        "1005 9000 401 /webhooks/bench",
+        "1006 70"));  // the last line of a node that had to be killed
 
     AccessLog.Times times = AccessLog.read(List.of(node1, node2), 1000);
 
