@@ -136,8 +136,8 @@ public final class Benchmark {
     List<ChildJvm> nodes = new ArrayList<>();
     List<Path> accessLogs = new ArrayList<>();
     for (int n = 0; n < options.nodes(); n++) { // one after the other: the first creates the schema
-      log("starting relay-" + (n + 1) + " on port " + nodePorts.get(n));
       String name = "relay-" + (n + 1);
+      log("starting " + name + " on port " + nodePorts.get(n));
       List<String> arguments = new ArrayList<>(relayArguments(db, simulatorPort, brokers));
       accessLogs.add(options.out().resolve(name + "-access"));
       arguments.addAll(AccessLog.arguments(accessLogs.get(n)));
