@@ -134,13 +134,13 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    */
   private static void unlock(CommandExecutor commands, String jobId) {
     commands.execute(
-            context -> {
-              JobEntity job = context.getJobManager().findJobById(jobId);
-              if (job != null) {
-                job.unlock();
-              }
-              return null;
-            });
+        context -> {
+          JobEntity job = context.getJobManager().findJobById(jobId);
+          if (job != null) {
+            job.unlock();
+          }
+          return null;
+        });
   }
 
   /**
