@@ -37,20 +37,20 @@ final class AccessLog {
         "--server.tomcat.accesslog.pattern=" + PATTERN);
   }
 
-  /** Times of the requests that began at or after {@code fromEpochMillis}, by kind, in µs. */
+  /** Times of the requests that began in [{@code fromEpochMillis}, {@code toEpochMillis}), by kind, in µs. */
   record Times(Histogram intake, Histogram webhook) {}
 
   /**
    * Reads the logs (complete once their nodes have stopped: the log is buffered): intake requests
    * answered 202 and webhook requests of any answer.
    */
-  static Times read(List<Path> dirs, long fromEpochMillis) {
+  static Times read(List<Path> dirs, long fromEpochMillis, long toEpochMillis) {
     Times times = new Times(new Histogram(3), new Histogram(3));
     for (Path dir : dirs) {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path file : files.toList()) {
           try (Stream<String> lines = Files.lines(file)) {
-            lines.forEach(line -> add(times, line, fromEpochMillis));
+            lines.forEach(line -> add(times, line, fromEpochMillis, toEpochMillis));
           }
         }
       } catch (IOException e) {
@@ -60,9 +60,10 @@ final class AccessLog {
     return times;
   }
 
-  private static void add(Times times, String line, long fromEpochMillis) {
+  private static void add(Times times, String line, long fromEpochMillis, long toEpochMillis) {
     String[] field = line.split(" ");
-    if (field.length != 4 || Long.parseLong(field[0]) < fromEpochMillis) {
+    if (field.length != 4 || Long.parseLong(field[0]) < fromEpochMillis
+        || Long.parseLong(field[0]) >= toEpochMillis) {
       return; // not a request of the load, or cut short by a node that had to be killed
     }
     long micros = Long.parseLong(field[1]);

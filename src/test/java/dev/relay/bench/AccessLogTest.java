@@ -27,9 +27,10 @@ class AccessLogTest {
     Files.write(node2.resolve("access.log"), List.of(
         "1004 5000 202 /api/messages",
         "1005 9000 401 /webhooks/bench",
-        "1006 70"));  // the last line of a node that had to be killed
+        "1006 70",  // the last line of a node that had to be killed
+        "2000 400 200 /webhooks/bench")); // after the load: --request-cost's
 
-    AccessLog.Times times = AccessLog.read(List.of(node1, node2), 1000);
+    AccessLog.Times times = AccessLog.read(List.of(node1, node2), 1000, 2000);
 
     assertThat(times.intake().getTotalCount()).isEqualTo(2);
     assertThat(times.intake().getMaxValue()).isBetween(4990L, 5010L);

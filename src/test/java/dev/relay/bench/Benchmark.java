@@ -141,9 +141,9 @@ public final class Benchmark {
       List<String> arguments = new ArrayList<>(relayArguments(db, simulatorPort, brokers));
       accessLogs.add(options.out().resolve(name + "-access"));
       arguments.addAll(AccessLog.arguments(accessLogs.get(n)));
-      ChildJvm node = own(ChildJvm.start(name, nodePorts.get(n), options.heap(),
-          options.relayJvmArgs(), RelayApplication.class.getName(), false, arguments,
-          options.out()));
+      ChildJvm node = own(ChildJvm.start(options.relayJava(), name, nodePorts.get(n),
+          options.heap(), options.relayJvmArgs(), RelayApplication.class.getName(), false,
+          arguments, options.out()));
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);
     }
@@ -204,12 +204,14 @@ public final class Benchmark {
       Accounting.Outcome outcome =
           Accounting.of(checks, load, firstAttempts(simulator), startMicros);
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
+      long loadEndMillis = System.currentTimeMillis();
+      Map<String, Double> requestCost = requestCost(nodes.get(0));
       nodes.forEach(ChildJvm::close); // their access logs are complete once they have stopped
-      AccessLog.Times inRelay = AccessLog.read(accessLogs, startMicros / 1000);
+      AccessLog.Times inRelay = AccessLog.read(accessLogs, startMicros / 1000, loadEndMillis);
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
-          BenchDatabase.largestTables(checks, 10), openRooms, inRelay);
+          BenchDatabase.largestTables(checks, 10), openRooms, inRelay, requestCost);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
         Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 80));
@@ -219,6 +221,17 @@ public final class Benchmark {
       log("figures in " + options.out().toAbsolutePath());
       return result;
     }
+  }
+
+  /** The node's CPU per request of each kind, warm from the load ({@code --request-cost}). */
+  private Map<String, Double> requestCost(ChildJvm node) throws Exception {
+    if (options.requestCost() == 0) {
+      return Map.of();
+    }
+    log("request cost: " + options.requestCost() + " requests of each kind to " + node.name());
+    return RequestCost.measure(http, node,
+        RequestCost.kinds(node, CHANNEL, LoadGenerator.API_TOKEN, WEBHOOK_SECRET),
+        options.requestCost());
   }
 
   /**
@@ -271,7 +284,7 @@ public final class Benchmark {
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
       Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
       List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
-      Result.OpenRooms openRooms, AccessLog.Times inRelay) {
+      Result.OpenRooms openRooms, AccessLog.Times inRelay, Map<String, Double> requestCost) {
     // the steady part of the load: after it has settled, before the drain
     double settling = Math.min(10, loadSeconds / 5);
     int from = (int) samples.stream().filter(s -> s.t() <= settling).count();
@@ -343,7 +356,8 @@ public final class Benchmark {
         processes,
         databasePer1000,
         largestTables,
-        openRooms);
+        openRooms,
+        requestCost);
   }
 
   /** Count per second over the given samples. */

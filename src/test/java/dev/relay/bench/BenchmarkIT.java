@@ -17,7 +17,8 @@ class BenchmarkIT {
     Path out = out("one-node");
 
     Result result = Benchmark.run(Options.parse("--rooms=20", "--messages-per-room=5",
-        "--rate=20", "--duration=5s", "--warm-up=1s", "--drain-timeout=120s", "--out=" + out));
+        "--rate=20", "--duration=5s", "--warm-up=1s", "--drain-timeout=120s",
+        "--request-cost=50", "--out=" + out));
 
     assertThat(result.intakeRequests().accepted()).isEqualTo(100);
     assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
@@ -26,6 +27,8 @@ class BenchmarkIT {
     assertThat(result.intakeInRelay().count())
         .as("the load's intakes in the node's access log, not the warm-up's").isEqualTo(100);
     assertThat(result.webhookInRelay().count()).isPositive();
+    assertThat(result.requestCostMs()).hasSize(3).allSatisfy((kind, ms) -> assertThat(ms)
+        .as(kind).isPositive());
     assertThat(out.resolve("result.json")).isNotEmptyFile();
     assertThat(out.resolve("timeseries.csv")).isNotEmptyFile();
     assertThat(out.resolve("plot.png")).isNotEmptyFile();

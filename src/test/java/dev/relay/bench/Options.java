@@ -1,6 +1,7 @@
 package dev.relay.bench;
 
 import dev.relay.channel.AckGateSetting;
+import dev.relay.support.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ record Options(
     Duration warmUp,
     String heap,
     List<String> relayJvmArgs,
+    Path relayJava,
+    int requestCost,
     Path out) {
 
   enum Intake {
@@ -81,6 +84,11 @@ record Options(
                                   -XX:StartFlightRecording=filename=relay.jfr,settings=profile;
                                   a node runs the image's collector (-XX:+UseParallelGC) unless
                                   these name another (-XX:+UseG1GC)
+        --relay-java=             the Java runtime (its home directory) of each Relay node;
+                                  blank: the one the benchmark runs on
+        --request-cost=0          after the load, this many requests of each kind (a bare one, an
+                                  API read, a webhook status) to the first node, after as many
+                                  unmeasured: the node's CPU per request (0: none)
         --out=target/bench        where the logs, result.json, timeseries.csv and plot.png go
       """;
 
@@ -110,6 +118,8 @@ record Options(
     DEFAULTS.put("warm-up", "60s");
     DEFAULTS.put("heap", "1g");
     DEFAULTS.put("relay-jvm-args", "");
+    DEFAULTS.put("relay-java", "");
+    DEFAULTS.put("request-cost", "0");
     DEFAULTS.put("out", "target/bench");
   }
 
@@ -120,6 +130,7 @@ record Options(
     require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
     require(!warmUp.isNegative(), "warm-up must be >= 0");
     require(!callbackBatch.isNegative(), "callback-batch must be >= 0");
+    require(requestCost >= 0, "request-cost must be >= 0");
   }
 
   /**
@@ -157,6 +168,10 @@ record Options(
           duration(values.get("warm-up")),
           values.get("heap"),
           withCollector(words(values.get("relay-jvm-args"))),
+          values.get("relay-java").isBlank()
+              ? ChildJvm.HARNESS_JAVA
+              : Path.of(values.get("relay-java")),
+          Integer.parseInt(values.get("request-cost")),
           Path.of(values.get("out")));
     } catch (IllegalArgumentException e) { // NumberFormatException is one
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
@@ -189,7 +204,8 @@ record Options(
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
         number(warmUp.toMillis() / 1000.0))
         // the node's collector among them: a figure depends on it
-        + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\"";
+        + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\""
+        + (relayJava.equals(ChildJvm.HARNESS_JAVA) ? "" : " --relay-java=" + relayJava);
   }
 
   /** An ack-gate-timeout as an argument: {@code auto} or milliseconds. */

@@ -2,6 +2,7 @@ package dev.relay.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.support.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,5 +32,17 @@ class OptionsTest {
   void aCollectorInTheOptions_replacesTheImagesCollector() {
     assertThat(Options.withCollector(List.of("-XX:+UseG1GC", "-Dx=1")))
         .containsExactly("-XX:+UseG1GC", "-Dx=1");
+  }
+
+  @Test
+  void aNodeRunsTheBenchmarksJava_unlessTheOptionsNameAnother() {
+    assertThat(Options.parse().relayJava()).isEqualTo(ChildJvm.HARNESS_JAVA);
+    assertThat(Options.parse().commandLine()).doesNotContain("--relay-java");
+
+    Options other = Options.parse("--relay-java=/usr/lib/jvm/other");
+    assertThat(other.relayJava()).isEqualTo(Path.of("/usr/lib/jvm/other"));
+    assertThat(other.commandLine())
+        .as("the printed options say which Java ran the nodes")
+        .endsWith(" --relay-java=/usr/lib/jvm/other");
   }
 }

@@ -30,10 +30,7 @@ final class ProcessGroup {
    * counts.
    */
   double cpuPercent() {
-    long ticks = stat(root.pid(), true);
-    if (withDescendants) {
-      ticks += root.descendants().mapToLong(p -> Math.max(0, stat(p.pid(), false))).sum();
-    }
+    long ticks = ticks();
     long now = System.nanoTime();
     double percent = lastTicks < 0 || ticks < 0
         ? Double.NaN
@@ -41,6 +38,20 @@ final class ProcessGroup {
     lastTicks = ticks;
     lastNanos = now;
     return percent;
+  }
+
+  /** CPU used so far, in seconds; NaN if the process is gone. */
+  double cpuSeconds() {
+    long ticks = ticks();
+    return ticks < 0 ? Double.NaN : (double) ticks / TICKS_PER_SECOND;
+  }
+
+  private long ticks() {
+    long ticks = stat(root.pid(), true);
+    if (withDescendants && ticks >= 0) {
+      ticks += root.descendants().mapToLong(p -> Math.max(0, stat(p.pid(), false))).sum();
+    }
+    return ticks;
   }
 
   /**

@@ -28,6 +28,8 @@ import org.HdrHistogram.Histogram;
  * @param databaseBytesPer1000Messages growth of the database from the start of the load to the
  *     end of the drain, per 1,000 accepted messages
  * @param databaseLargestTables bytes (with indexes and TOAST) of the largest tables at the end
+ * @param requestCostMs the first node's CPU per request after the load, by kind of request
+ *     ({@code --request-cost}; empty without)
  */
 record Result(
     String startedAt,
@@ -58,7 +60,8 @@ record Result(
     List<ProcessFigures> processes,
     double databaseBytesPer1000Messages,
     Map<String, Long> databaseLargestTables,
-    OpenRooms openRooms) {
+    OpenRooms openRooms,
+    Map<String, Double> requestCostMs) {
 
   /**
    * @param scheduled rate x duration

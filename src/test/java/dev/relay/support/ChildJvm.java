@@ -28,6 +28,9 @@ public final class ChildJvm implements AutoCloseable {
   /** The system property that names the packaged jar. */
   public static final String JAR_PROPERTY = "relay.jar";
 
+  /** The Java runtime this JVM runs on. */
+  public static final Path HARNESS_JAVA = Path.of(System.getProperty("java.home"));
+
   private final String name;
   private final int port;
   private final Process process;
@@ -48,10 +51,17 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
       String mainClass, boolean withTestClasses, List<String> args, Path dir) throws IOException {
+    return start(HARNESS_JAVA, name, port, heap, jvmArgs, mainClass, withTestClasses, args, dir);
+  }
+
+  /** As {@link #start}, on the Java runtime installed at {@code javaHome}. */
+  public static ChildJvm start(Path javaHome, String name, int port, String heap,
+      List<String> jvmArgs, String mainClass, boolean withTestClasses, List<String> args, Path dir)
+      throws IOException {
     List<String> launch = new ArrayList<>(jvmArgs);
     launch.addAll(List.of("-cp", withTestClasses ? System.getProperty("java.class.path") : mainClassPath(),
         mainClass));
-    return launch(name, port, heap, launch, args, dir);
+    return launch(javaHome, name, port, heap, launch, args, dir);
   }
 
   /**
@@ -60,7 +70,8 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm startJar(String name, int port, String heap, List<String> args, Path dir)
       throws IOException {
-    return launch(name, port, heap, List.of("-jar", packagedJar().toString()), args, dir);
+    return launch(HARNESS_JAVA, name, port, heap, List.of("-jar", packagedJar().toString()), args,
+        dir);
   }
 
   /**
@@ -76,10 +87,10 @@ public final class ChildJvm implements AutoCloseable {
     return Path.of(jar);
   }
 
-  private static ChildJvm launch(String name, int port, String heap, List<String> launch,
-      List<String> args, Path dir) throws IOException {
+  private static ChildJvm launch(Path javaHome, String name, int port, String heap,
+      List<String> launch, List<String> args, Path dir) throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin").resolve("java").toString());
     command.add("-Xmx" + heap);
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.addAll(launch);
