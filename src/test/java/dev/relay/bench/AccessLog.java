@@ -37,12 +37,13 @@ final class AccessLog {
         "--server.tomcat.accesslog.pattern=" + PATTERN);
   }
 
-  /** Times of the requests that began in [{@code fromEpochMillis}, {@code toEpochMillis}), by kind, in µs. */
+  /** Times of requests by kind, in µs. */
   record Times(Histogram intake, Histogram webhook) {}
 
   /**
    * Reads the logs (complete once their nodes have stopped: the log is buffered): intake requests
-   * answered 202 and webhook requests of any answer.
+   * answered 202 and webhook requests of any answer, that began in [{@code fromEpochMillis},
+   * {@code toEpochMillis}).
    */
   static Times read(List<Path> dirs, long fromEpochMillis, long toEpochMillis) {
     Times times = new Times(new Histogram(3), new Histogram(3));
@@ -62,9 +63,12 @@ final class AccessLog {
 
   private static void add(Times times, String line, long fromEpochMillis, long toEpochMillis) {
     String[] field = line.split(" ");
-    if (field.length != 4 || Long.parseLong(field[0]) < fromEpochMillis
-        || Long.parseLong(field[0]) >= toEpochMillis) {
-      return; // not a request of the load, or cut short by a node that had to be killed
+    if (field.length != 4) {
+      return; // cut short by a node that had to be killed
+    }
+    long began = Long.parseLong(field[0]);
+    if (began < fromEpochMillis || began >= toEpochMillis) {
+      return; // not a request of the load
     }
     long micros = Long.parseLong(field[1]);
     if (field[3].equals(INTAKE_PATH) && field[2].equals("202")) {

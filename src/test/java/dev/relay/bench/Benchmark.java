@@ -204,6 +204,10 @@ public final class Benchmark {
       Accounting.Outcome outcome =
           Accounting.of(checks, load, firstAttempts(simulator), startMicros);
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
+      Map<String, Long> largestTables = BenchDatabase.largestTables(checks, 10);
+      List<String> statements =
+          countingStatements ? BenchDatabase.topStatements(checks, 80) : List.of();
+      // everything above is the load's; the probe's requests come after it
       long loadEndMillis = System.currentTimeMillis();
       Map<String, Double> requestCost = requestCost(nodes.get(0));
       nodes.forEach(ChildJvm::close); // their access logs are complete once they have stopped
@@ -211,10 +215,10 @@ public final class Benchmark {
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
-          BenchDatabase.largestTables(checks, 10), openRooms, inRelay, requestCost);
+          largestTables, openRooms, inRelay, requestCost);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
-        Files.write(options.out().resolve("statements.csv"), BenchDatabase.topStatements(checks, 80));
+        Files.write(options.out().resolve("statements.csv"), statements);
         Files.writeString(options.out().resolve("per-message.txt"), perMessage + "\n");
         log(perMessage);
       }

@@ -169,7 +169,7 @@ record Options(
           values.get("heap"),
           withCollector(words(values.get("relay-jvm-args"))),
           values.get("relay-java").isBlank()
-              ? ChildJvm.HARNESS_JAVA
+              ? ChildJvm.OWN_JAVA
               : Path.of(values.get("relay-java")),
           Integer.parseInt(values.get("request-cost")),
           Path.of(values.get("out")));
@@ -205,7 +205,7 @@ record Options(
         number(warmUp.toMillis() / 1000.0))
         // the node's collector among them: a figure depends on it
         + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\""
-        + (relayJava.equals(ChildJvm.HARNESS_JAVA) ? "" : " --relay-java=" + relayJava);
+        + (relayJava.equals(ChildJvm.OWN_JAVA) ? "" : " --relay-java=" + relayJava);
   }
 
   /** An ack-gate-timeout as an argument: {@code auto} or milliseconds. */

@@ -36,7 +36,7 @@ class OptionsTest {
 
   @Test
   void aNodeRunsTheBenchmarksJava_unlessTheOptionsNameAnother() {
-    assertThat(Options.parse().relayJava()).isEqualTo(ChildJvm.HARNESS_JAVA);
+    assertThat(Options.parse().relayJava()).isEqualTo(ChildJvm.OWN_JAVA);
     assertThat(Options.parse().commandLine()).doesNotContain("--relay-java");
 
     Options other = Options.parse("--relay-java=/usr/lib/jvm/other");

@@ -103,7 +103,7 @@ final class Report {
               + "  (" + o.rooms() + " rooms filled in " + f(o.fillSeconds()) + " s)"));
     }
     r.requestCostMs().forEach((kind, ms) ->
-        rows.add(row("node CPU ms per request after the load: " + kind,
+        rows.add(row("node CPU ms per request (after the load): " + kind,
             String.format(Locale.ROOT, "%.3f", ms))));
     rows.add(row("load / drain seconds",
         f(r.loadSeconds()) + " / " + f(r.drainSeconds()) + (r.drained() ? "" : "  (not drained)")));

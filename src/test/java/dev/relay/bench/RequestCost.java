@@ -34,12 +34,12 @@ final class RequestCost {
   /** The kinds the report shows, against a node of the benchmark's channel. */
   static List<Kind> kinds(ChildJvm node, String channel, String apiToken, String webhookSecret) {
     return List.of(
-        new Kind("bare: GET /actuator/health/liveness",
+        new Kind("bare GET /actuator/health/liveness",
             i -> HttpRequest.newBuilder(node.uri("/actuator/health/liveness")).build()),
-        new Kind("API: GET /api/messages/{unknown} (token, one select, 404)",
+        new Kind("API GET /api/messages/{unknown}",
             i -> HttpRequest.newBuilder(node.uri("/api/messages/probe-" + i))
                 .header("Authorization", "Bearer " + apiToken).build()),
-        new Kind("webhook: one sent status (signature, one insert, one commit)",
+        new Kind("webhook, one sent status",
             i -> sentStatus(node, channel, webhookSecret, i)));
   }
 

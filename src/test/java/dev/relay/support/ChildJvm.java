@@ -29,7 +29,7 @@ public final class ChildJvm implements AutoCloseable {
   public static final String JAR_PROPERTY = "relay.jar";
 
   /** The Java runtime this JVM runs on. */
-  public static final Path HARNESS_JAVA = Path.of(System.getProperty("java.home"));
+  public static final Path OWN_JAVA = Path.of(System.getProperty("java.home"));
 
   private final String name;
   private final int port;
@@ -51,7 +51,7 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm start(String name, int port, String heap, List<String> jvmArgs,
       String mainClass, boolean withTestClasses, List<String> args, Path dir) throws IOException {
-    return start(HARNESS_JAVA, name, port, heap, jvmArgs, mainClass, withTestClasses, args, dir);
+    return start(OWN_JAVA, name, port, heap, jvmArgs, mainClass, withTestClasses, args, dir);
   }
 
   /** As {@link #start}, on the Java runtime installed at {@code javaHome}. */
@@ -70,7 +70,7 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm startJar(String name, int port, String heap, List<String> args, Path dir)
       throws IOException {
-    return launch(HARNESS_JAVA, name, port, heap, List.of("-jar", packagedJar().toString()), args,
+    return launch(OWN_JAVA, name, port, heap, List.of("-jar", packagedJar().toString()), args,
         dir);
   }
 
