@@ -4,12 +4,17 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.Command;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.interceptor.CommandInterceptor;
 import org.camunda.bpm.engine.impl.jobexecutor.AsyncContinuationJobHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandler;
 import org.camunda.bpm.engine.impl.jobexecutor.JobHandlerConfiguration;
@@ -28,6 +33,11 @@ import org.springframework.stereotype.Component;
  * collision, which it does at the flush, had the job got there: an {@link
  * OptimisticLockingException}, retried quietly. So a failure of such a job is reported as that
  * collision when the job's execution has changed or vanished since the job loaded it.
+ *
+ * <p>The engine's own read of the job's execution, before any handler runs, can miss it the same
+ * way: the other commit deleted the execution and the job with it ("Cannot find execution …
+ * referenced from job", logged as an engine error with its stack). A job failing while its own row
+ * is gone is reported as that collision too.
  */
 @Component
 class MovedOnMeanwhile extends AbstractProcessEnginePlugin {
@@ -37,6 +47,16 @@ class MovedOnMeanwhile extends AbstractProcessEnginePlugin {
       TimerCatchIntermediateEventJobHandler.TYPE,
       TimerExecuteNestedActivityJobHandler.TYPE,
       AsyncContinuationJobHandler.TYPE);
+
+  private static final int GONE = -1;
+
+  @Override
+  public void preInit(ProcessEngineConfigurationImpl configuration) {
+    List<CommandInterceptor> inside = configuration.getCustomPostCommandInterceptorsTxRequired();
+    List<CommandInterceptor> interceptors = new ArrayList<>(inside == null ? List.of() : inside);
+    interceptors.add(new JobDeletedMeanwhile());
+    configuration.setCustomPostCommandInterceptorsTxRequired(interceptors);
+  }
 
   @Override
   @SuppressWarnings({"rawtypes", "unchecked"})
@@ -74,6 +94,26 @@ class MovedOnMeanwhile extends AbstractProcessEnginePlugin {
     }
   }
 
+  /** Inside the command context: a failing job whose row another commit deleted collided. */
+  private static final class JobDeletedMeanwhile extends CommandInterceptor {
+
+    @Override
+    public <T> T execute(Command<T> command) {
+      try {
+        return next.execute(command);
+      } catch (RuntimeException failure) {
+        CommandContext context = Context.getCommandContext();
+        JobEntity job = context == null ? null : context.getCurrentJob();
+        if (job != null && !(failure instanceof OptimisticLockingException)
+            && gone(context, "act_ru_job", job.getId())) {
+          throw new OptimisticLockingException(
+              "job " + job.getId() + " was deleted by another transaction meanwhile", failure);
+        }
+        throw failure;
+      }
+    }
+  }
+
   /**
    * Runs work that continues {@code execution} in the current command; its failure becomes a
    * collision when the execution has been changed or removed by another commit since it was loaded.
@@ -93,17 +133,31 @@ class MovedOnMeanwhile extends AbstractProcessEnginePlugin {
     }
   }
 
-  /** Reads the execution's committed row, in the command's own transaction. */
   private static boolean changedSince(CommandContext context, String executionId, int loaded) {
+    Integer revision = committedRevision(context, "act_ru_execution", executionId);
+    return revision != null && revision != loaded;
+  }
+
+  private static boolean gone(CommandContext context, String table, String id) {
+    Integer revision = committedRevision(context, table, id);
+    return revision != null && revision == GONE;
+  }
+
+  /**
+   * The revision of an engine row as committed, read in the command's own transaction: {@link
+   * #GONE} when there is no such row, null when it cannot be read (the transaction is broken: the
+   * failure stands as it is).
+   */
+  private static Integer committedRevision(CommandContext context, String table, String id) {
     Connection connection = context.getDbSqlSession().getSqlSession().getConnection();
     try (PreparedStatement statement =
-        connection.prepareStatement("select rev_ from act_ru_execution where id_ = ?")) {
-      statement.setString(1, executionId);
+        connection.prepareStatement("select rev_ from " + table + " where id_ = ?")) {
+      statement.setString(1, id);
       try (ResultSet row = statement.executeQuery()) {
-        return !row.next() || row.getInt(1) != loaded;
+        return row.next() ? row.getInt(1) : GONE;
       }
-    } catch (SQLException e) { // the transaction is broken: the failure stands as it is
-      return false;
+    } catch (SQLException e) {
+      return null;
     }
   }
 }

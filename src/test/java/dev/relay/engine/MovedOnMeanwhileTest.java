@@ -2,16 +2,24 @@ package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.exception.NullValueException;
+import org.camunda.bpm.engine.impl.cfg.CommandChecker;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.variable.Variables;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
@@ -20,17 +28,33 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A job that fails after another transaction committed a change to its instance is reported as
- * the collision it is; a job that fails on its own keeps its failure.
+ * A job that fails after another transaction committed a change to its instance, or deleted the
+ * job with its execution, is reported as the collision it is; a job that fails on its own keeps
+ * its failure.
  */
 class MovedOnMeanwhileTest {
 
   private ProcessEngine engine;
 
+  private String database;
+
+  /** What another transaction commits after a job's row is read, before its execution's is. */
+  private Consumer<JobEntity> whileTheJobIsRead = job -> {};
+
   @BeforeEach
   void engine() {
-    engine = InMemoryEngines.with("moved-on-" + System.nanoTime(), new MovedOnMeanwhile())
-        .buildProcessEngine();
+    database = "moved-on-" + System.nanoTime();
+    StandaloneInMemProcessEngineConfiguration configuration =
+        InMemoryEngines.with(database, new MovedOnMeanwhile());
+    // the engine consults its command checkers between reading a job and running it
+    configuration.setCommandCheckers(List.of((CommandChecker) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {CommandChecker.class}, (checker, method, args) -> {
+          if (method.getName().equals("checkUpdateJob")) {
+            whileTheJobIsRead.accept((JobEntity) args[0]);
+          }
+          return null;
+        })));
+    engine = configuration.buildProcessEngine();
     BpmnModelInstance model = Bpmn.createExecutableProcess("Moved")
         .camundaHistoryTimeToLive(1)
         .startEvent()
@@ -63,6 +87,43 @@ class MovedOnMeanwhileTest {
 
     assertThatThrownBy(() -> engine.getManagementService().executeJob(timerOf(instance)))
         .isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void jobDeletedWithItsExecutionBeforeTheEngineReadTheExecution_isACollision() {
+    String instance = engine.getRuntimeService().startProcessInstanceByKey("Moved").getId();
+    whileTheJobIsRead = job -> commit( // as the ACK's webhook does
+        "delete from act_ru_job where id_ = ?", job.getId(),
+        "delete from act_ru_execution where id_ = ?", job.getExecutionId());
+
+    assertThatThrownBy(() -> engine.getManagementService().executeJob(timerOf(instance)))
+        .isInstanceOf(OptimisticLockingException.class)
+        .hasCauseInstanceOf(NullValueException.class);
+  }
+
+  @Test
+  void executionMissingUnderAJobThatStillExists_staysTheEngineError() {
+    String instance = engine.getRuntimeService().startProcessInstanceByKey("Moved").getId();
+    whileTheJobIsRead =
+        job -> commit("delete from act_ru_execution where id_ = ?", job.getExecutionId());
+
+    assertThatThrownBy(() -> engine.getManagementService().executeJob(timerOf(instance)))
+        .isInstanceOf(NullValueException.class)
+        .hasMessageContaining("Cannot find execution");
+  }
+
+  /** Runs the statements, each with its one parameter, in a transaction of its own. */
+  private void commit(String... statementsAndIds) {
+    try (Connection other = DriverManager.getConnection(InMemoryEngines.url(database), "sa", "")) {
+      for (int i = 0; i < statementsAndIds.length; i += 2) {
+        try (PreparedStatement statement = other.prepareStatement(statementsAndIds[i])) {
+          statement.setString(1, statementsAndIds[i + 1]);
+          statement.executeUpdate();
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private String timerOf(String instance) {
