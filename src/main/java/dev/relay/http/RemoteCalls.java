@@ -1,18 +1,17 @@
 package dev.relay.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import feign.Client;
 import feign.Feign;
 import feign.FeignException;
 import feign.Request;
 import feign.Response;
 import feign.RetryableException;
 import feign.Retryer;
-import feign.http2client.Http2Client;
 import feign.jackson.JacksonDecoder;
 import feign.jackson.JacksonEncoder;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -23,9 +22,15 @@ import java.util.function.Supplier;
 
 /**
  * Calls to one kind of remote service (the providers, the users' devices) through Feign, all set
- * up alike: HTTP/1.1 on the JDK's client, one timeout for connecting and for reading, JSON by
- * Jackson, no redirects, and no retries of Feign's own: retries belong to the engine's jobs,
- * where they are visible in Cockpit and survive a node's death.
+ * up alike: HTTP/1.1 on the JDK's {@code HttpURLConnection}, one timeout for connecting and for
+ * each read, JSON by Jackson, no redirects, and no retries of Feign's own: retries belong to the
+ * engine's jobs, where they are visible in Cockpit and survive a node's death.
+ *
+ * <p>The call blocks its (job) thread and reads the answer there, on a connection kept alive
+ * (up to {@code http.maxConnections} idle per server, {@code RelayApplication}). The JDK's
+ * asynchronous {@code HttpClient}, used before, handed every call between the caller, its selector
+ * thread and an executor: ~0.5 ms more of a node's CPU per message (docs/benchmarks.md, session
+ * 12).
  *
  * <p>Every failure comes out as a {@link RemoteCallException}, sorted by one rule (API.md §4):
  * 429, 5xx and no usable answer at all are worth another try; any other answer that is not 2xx
@@ -37,7 +42,6 @@ public final class RemoteCalls {
   private static final int DETAIL_CHARS = 300;
 
   private final String peer;
-  private final HttpClient http;
   private final Request.Options options;
   private final ObjectMapper json;
 
@@ -47,11 +51,6 @@ public final class RemoteCalls {
    */
   public RemoteCalls(String peer, Duration timeout, ObjectMapper json) {
     this.peer = peer;
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(timeout)
-            .build();
     this.options =
         new Request.Options(
             timeout.toMillis(), TimeUnit.MILLISECONDS, timeout.toMillis(), TimeUnit.MILLISECONDS,
@@ -62,7 +61,8 @@ public final class RemoteCalls {
   /** A Feign builder set up as described above; the caller only names its target. */
   public Feign.Builder feign() {
     return Feign.builder()
-        .client(new Http2Client(http))
+        // the JDK's TLS set-up; the body buffered, else a 401's answer would be unreadable
+        .client(new Client.Default(null, null, false))
         .encoder(new JacksonEncoder(json))
         .decoder(new JacksonDecoder(json))
         .options(options)
