@@ -2,10 +2,11 @@ package dev.relay.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +57,8 @@ final class CallbackSender implements AutoCloseable {
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
   static final int MAX_BATCH = 100;
 
   private final SimulatorStats stats;
@@ -64,8 +68,8 @@ final class CallbackSender implements AutoCloseable {
   private final Duration firstBackoff;
   private final Duration batchWindow;
   private final Map<Destination, Batch> openBatches = new HashMap<>(); // guarded by itself
-  private final HttpClient http;
   private final ScheduledExecutorService scheduler;
+  private final ExecutorService senders;
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final ObjectMapper json = new ObjectMapper();
 
@@ -85,12 +89,9 @@ final class CallbackSender implements AutoCloseable {
     this.maxAttempts = maxAttempts;
     this.firstBackoff = firstBackoff;
     this.batchWindow = batchWindow;
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with Tomcat or WireMock
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
-    this.scheduler = Executors.newScheduledThreadPool(threads, daemonThreads());
+    this.scheduler = Executors.newScheduledThreadPool(threads, daemonThreads("callbacks"));
+    // a thread per request on the wire, as many as there are: a slow webhook holds only its own
+    this.senders = Executors.newCachedThreadPool(daemonThreads("webhook"));
   }
 
   /**
@@ -123,6 +124,8 @@ final class CallbackSender implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       log.debug("simulator closed with callbacks still in flight: {}", e.toString());
+    } finally {
+      senders.shutdownNow();
     }
   }
 
@@ -272,31 +275,48 @@ final class CallbackSender implements AutoCloseable {
     Instant sentAt = clock.instant();
     try {
       byte[] body = json.writeValueAsBytes(new Statuses(items));
-      HttpRequest request =
-          HttpRequest.newBuilder(webhook)
-              .timeout(timeout)
-              .header("Content-Type", "application/json")
-              .header(CallbackSignature.HEADER, CallbackSignature.sign(body, destination.secret()))
-              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build();
-      CompletableFuture<HttpResponse<Void>> sending =
-          http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+      String signature = CallbackSignature.sign(body, destination.secret());
+      CompletableFuture<Attempt> sending = CompletableFuture.supplyAsync(
+          () -> post(webhook, body, signature, timeout, sentAt), senders);
       inFlight.add(sending);
-      sending.whenComplete((response, error) -> inFlight.remove(sending));
-      return sending.handle(
-          (response, error) -> {
-            Instant answeredAt = clock.instant();
-            if (error != null) {
-              return new Attempt(false, webhook, sentAt, answeredAt, error.toString());
-            }
-            int status = response.statusCode();
-            return new Attempt(status / 100 == 2, webhook, sentAt, answeredAt, "answered " + status);
-          });
+      sending.whenComplete((attempt, error) -> inFlight.remove(sending));
+      return sending;
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e); // plain strings: cannot happen
-    } catch (RuntimeException e) { // e.g. a URL scheme HttpClient does not speak
+    } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(
-          new Attempt(false, webhook, sentAt, null, e.toString()));
+          new Attempt(false, webhook, sentAt, null, "simulator stopped"));
+    }
+  }
+
+  /**
+   * Sends on a sender thread and waits for the answer there, on a connection the JDK keeps alive:
+   * one thread wakes per answer, where the JDK's asynchronous client hands each request between
+   * its selector thread and an executor (docs/benchmarks.md, session 12).
+   */
+  private Attempt post(URI webhook, byte[] body, String signature, Duration timeout, Instant sentAt) {
+    try {
+      HttpURLConnection request = (HttpURLConnection) webhook.toURL().openConnection();
+      request.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      request.setReadTimeout((int) timeout.toMillis());
+      request.setRequestMethod("POST");
+      request.setRequestProperty("Content-Type", "application/json");
+      request.setRequestProperty(CallbackSignature.HEADER, signature);
+      request.setDoOutput(true);
+      request.setFixedLengthStreamingMode(body.length);
+      try (OutputStream out = request.getOutputStream()) {
+        out.write(body);
+      }
+      int status = request.getResponseCode();
+      // read to the end, so that the connection can carry the next callback
+      try (InputStream answer = status < 400 ? request.getInputStream() : request.getErrorStream()) {
+        if (answer != null) {
+          answer.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+      return new Attempt(status / 100 == 2, webhook, sentAt, clock.instant(), "answered " + status);
+    } catch (IOException | RuntimeException e) { // e.g. a URL scheme the JDK does not speak
+      return new Attempt(false, webhook, sentAt, clock.instant(), e.toString());
     }
   }
 
@@ -311,10 +331,10 @@ final class CallbackSender implements AutoCloseable {
 
   record StatusItem(String id, String reference, String status, String timestamp) {}
 
-  private static ThreadFactory daemonThreads() {
+  private static ThreadFactory daemonThreads(String kind) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, "relay-simulator-callbacks-" + n.incrementAndGet());
+      Thread t = new Thread(r, "relay-simulator-" + kind + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };

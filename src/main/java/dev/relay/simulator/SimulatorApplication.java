@@ -31,21 +31,12 @@ import org.springframework.context.annotation.Import;
 @Import({SimulatorConfiguration.class, SimulatorController.class})
 public class SimulatorApplication {
 
-  private static final String COMMON_POOL_PARALLELISM =
-      "java.util.concurrent.ForkJoinPool.common.parallelism";
-
   public static void main(String[] args) {
     application().run(args);
   }
 
   /** The application {@code main} runs; tools add sources of their own to it before it runs. */
   public static SpringApplication application() {
-    // HttpClient completes every sendAsync (each callback) on CompletableFuture's default executor,
-    // which starts a thread per task when the common pool has fewer than two threads, as on two
-    // cores. Takes effect only before the pool's first use, as from main.
-    if (Runtime.getRuntime().availableProcessors() <= 2) {
-      System.setProperty(COMMON_POOL_PARALLELISM, System.getProperty(COMMON_POOL_PARALLELISM, "2"));
-    }
     SpringApplication application = new SpringApplication(SimulatorApplication.class);
     application.setDefaultProperties(
         Map.of(

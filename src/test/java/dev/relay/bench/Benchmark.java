@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -98,6 +99,8 @@ public final class Benchmark {
 
   /** One whole run; every process it started is stopped when it returns or fails. */
   static Result run(Options options) throws Exception {
+    // before the JDK's HTTP keep-alive cache is first used, which reads it once
+    System.setProperty("http.maxConnections", Integer.toString(LoadGenerator.CONNECTIONS));
     Files.createDirectories(options.out());
     Benchmark bench = new Benchmark(options);
     Thread cleanup = new Thread(bench::close, "bench-cleanup"); // also on Ctrl-C
@@ -147,8 +150,10 @@ public final class Benchmark {
       node.awaitHealthy(http, START_TIMEOUT);
       nodes.add(node);
     }
+    ExecutorService connections = LoadGenerator.connectionPool();
+    own(connections::shutdownNow);
     LoadGenerator.Transport intakes = brokers == null
-        ? LoadGenerator.rest(http, nodes.stream().map(n -> n.uri("/api/messages")).toList())
+        ? LoadGenerator.rest(connections, nodes.stream().map(n -> n.uri("/api/messages")).toList())
         : LoadGenerator.kafka(own(producer(brokers)), TOPIC);
 
     try (Connection sampling = db.connect(); Connection checks = db.connect()) {

@@ -2,10 +2,13 @@ package dev.relay.bench;
 
 import dev.relay.bench.Workload.Message;
 import dev.relay.support.Poll;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,6 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,18 +46,57 @@ final class LoadGenerator implements Accounting.Intake {
     CompletableFuture<Integer> send(int i, Message m, String body);
   }
 
-  /** {@code POST /api/messages}, request i to node i mod n. */
-  static Transport rest(HttpClient http, List<URI> intakes) {
+  /**
+   * {@code POST /api/messages}, request i to node i mod n, each written and its answer read by one
+   * of the pool's threads on a kept-alive connection, as a service's client with a connection pool
+   * sends them. (The JDK's asynchronous client, used before, handed every request between its
+   * selector thread and an executor, which cost the harness ~4 % of a core at 30/s; docs/
+   * benchmarks.md, session 12.) A request the pool has no thread for yet waits in its queue; its
+   * latency counts from the scheduled time all the same.
+   */
+  static Transport rest(ExecutorService pool, List<URI> intakes) {
     return (i, m, body) ->
-        http.sendAsync(
-                HttpRequest.newBuilder(intakes.get(i % intakes.size()))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + API_TOKEN)
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                HttpResponse.BodyHandlers.discarding())
-            .thenApply(HttpResponse::statusCode);
+        CompletableFuture.supplyAsync(() -> post(intakes.get(i % intakes.size()), body), pool);
+  }
+
+  /**
+   * A pool for {@link #rest}. The JDK keeps at most {@code http.maxConnections} idle connections
+   * per server (5 unless set before its first use): the harness sets it to {@link #CONNECTIONS}.
+   */
+  static ExecutorService connectionPool() {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(CONNECTIONS, r -> {
+      Thread t = new Thread(r, "bench-intake-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static int post(URI intake, String body) {
+    try {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      HttpURLConnection request = (HttpURLConnection) intake.toURL().openConnection();
+      request.setConnectTimeout(5_000);
+      request.setReadTimeout(60_000);
+      request.setRequestMethod("POST");
+      request.setRequestProperty("Content-Type", "application/json");
+      request.setRequestProperty("Authorization", "Bearer " + API_TOKEN);
+      request.setDoOutput(true);
+      request.setFixedLengthStreamingMode(bytes.length);
+      try (OutputStream out = request.getOutputStream()) {
+        out.write(bytes);
+      }
+      int status = request.getResponseCode();
+      // read to the end, so that the connection goes back to the JDK's keep-alive cache
+      try (InputStream answer = status < 400 ? request.getInputStream() : request.getErrorStream()) {
+        if (answer != null) {
+          answer.transferTo(OutputStream.nullOutputStream());
+        }
+      }
+      return status;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A record on the topic, keyed by its room (API.md §1b); "202" once the broker has it. */
@@ -72,6 +116,12 @@ final class LoadGenerator implements Accounting.Intake {
 
   /** Beyond this many unanswered requests new ones are skipped (and counted), not queued. */
   static final int MAX_IN_FLIGHT = 5_000;
+
+  /**
+   * Threads and connections of {@link #rest}: more than a node's request threads; an overloaded
+   * node's backlog waits here, timed, not in its accept queue.
+   */
+  static final int CONNECTIONS = 64;
 
   static final String API_TOKEN = "bench-api-token";
 
