@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  * (up to {@code http.maxConnections} idle per server, {@code RelayApplication}). The JDK's
  * asynchronous {@code HttpClient}, used before, handed every call between the caller, its selector
  * thread and an executor: ~0.5 ms more of a node's CPU per message (docs/benchmarks.md, session
- * 12).
+ * 12). A request on a kept-alive connection that the server had just closed is sent once more on
+ * a new one, before any answer (the JDK's rule for a buffered body): harmless to a provider, which
+ * knows the call by its Idempotency-Key; a device may see that push twice, as after a job's retry.
  *
  * <p>Every failure comes out as a {@link RemoteCallException}, sorted by one rule (API.md §4):
  * 429, 5xx and no usable answer at all are worth another try; any other answer that is not 2xx
