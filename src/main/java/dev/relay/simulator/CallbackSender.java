@@ -277,7 +277,7 @@ final class CallbackSender implements AutoCloseable {
       byte[] body = json.writeValueAsBytes(new Statuses(items));
       String signature = CallbackSignature.sign(body, destination.secret());
       CompletableFuture<Attempt> sending = CompletableFuture.supplyAsync(
-          () -> post(webhook, body, signature, timeout, sentAt), senders);
+          () -> exchange(webhook, body, signature, timeout, sentAt), senders);
       inFlight.add(sending);
       sending.whenComplete((attempt, error) -> inFlight.remove(sending));
       return sending;
@@ -290,11 +290,13 @@ final class CallbackSender implements AutoCloseable {
   }
 
   /**
-   * Sends on a sender thread and waits for the answer there, on a connection the JDK keeps alive:
+   * Sends on a sender thread and waits for the answer there (the timeout bounds the connect and
+   * each read), on a connection the JDK keeps alive:
    * one thread wakes per answer, where the JDK's asynchronous client hands each request between
    * its selector thread and an executor (docs/benchmarks.md, session 12).
    */
-  private Attempt post(URI webhook, byte[] body, String signature, Duration timeout, Instant sentAt) {
+  private Attempt exchange(
+      URI webhook, byte[] body, String signature, Duration timeout, Instant sentAt) {
     try {
       HttpURLConnection request = (HttpURLConnection) webhook.toURL().openConnection();
       request.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
