@@ -291,9 +291,9 @@ final class CallbackSender implements AutoCloseable {
 
   /**
    * Sends on a sender thread and waits for the answer there (the timeout bounds the connect and
-   * each read), on a connection the JDK keeps alive:
-   * one thread wakes per answer, where the JDK's asynchronous client hands each request between
-   * its selector thread and an executor (docs/benchmarks.md, session 12).
+   * each read), on a connection the JDK keeps alive: one thread wakes per answer, where the JDK's
+   * asynchronous client handed each request between its selector thread and an executor
+   * (docs/benchmarks.md, session 12).
    */
   private Attempt exchange(
       URI webhook, byte[] body, String signature, Duration timeout, Instant sentAt) {
