@@ -62,6 +62,8 @@ public final class Benchmark {
   static final Duration OPEN_ROOM_WAIT = Duration.ofHours(1);
 
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  /** The window of the warm figures: the load's last minute. */
+  private static final double LAST_MINUTE_SECONDS = 60;
   private static final int FILL_CONCURRENCY = 32;
   private static final double MIB = 1024 * 1024;
 
@@ -304,21 +306,35 @@ public final class Benchmark {
     List<Integer> steady = IntStream.range(from, Math.max(to, from + 1)).boxed()
         .filter(i -> i < samples.size()).toList();
 
+    // the load's last minute: a node reaches its full speed only minutes after its start (the JIT)
+    double loadEnd = samples.stream().filter(s -> s.phase().equals("load"))
+        .mapToDouble(Sample::t).max().orElse(0);
+    double lastMinuteFrom = Math.max(0, loadEnd - LAST_MINUTE_SECONDS);
+    long lastMinuteDelivered = samples.stream()
+        .filter(s -> s.t() > lastMinuteFrom && s.t() <= loadEnd).mapToLong(Sample::delivered).sum();
+
     List<ProcessFigures> processes = new ArrayList<>();
     for (int p = 0; p < names.size(); p++) {
       int k = p;
       double[] cpu = steady.stream().mapToDouble(i -> samples.get(i).cpuPercent()[k])
           .filter(v -> !Double.isNaN(v)).toArray();
       double cpuSeconds = 0;
+      double lastMinuteCpuSeconds = 0;
       for (int i = 0; i < samples.size(); i++) {
-        double percent = samples.get(i).cpuPercent()[k];
-        double seconds = samples.get(i).t() - (i == 0 ? 0 : samples.get(i - 1).t());
-        cpuSeconds += Double.isNaN(percent) ? 0 : percent / 100 * seconds;
+        Sample sample = samples.get(i);
+        double percent = sample.cpuPercent()[k];
+        double seconds = sample.t() - (i == 0 ? 0 : samples.get(i - 1).t());
+        double used = Double.isNaN(percent) ? 0 : percent / 100 * seconds;
+        cpuSeconds += used;
+        if (sample.t() > lastMinuteFrom && sample.t() <= loadEnd) {
+          lastMinuteCpuSeconds += used;
+        }
       }
       processes.add(new ProcessFigures(names.get(p),
           Arrays.stream(cpu).average().orElse(Double.NaN),
           Arrays.stream(cpu).max().orElse(Double.NaN),
           cpuSeconds,
+          lastMinuteDelivered == 0 ? Double.NaN : lastMinuteCpuSeconds * 1000 / lastMinuteDelivered,
           samples.stream().mapToDouble(s -> s.memoryMib()[k]).max().orElse(Double.NaN),
           p < heaps.size() ? heaps.get(p) : null));
     }

@@ -27,6 +27,10 @@ class BenchmarkIT {
     assertThat(result.intakeInRelay().count())
         .as("the load's intakes in the node's access log, not the warm-up's").isEqualTo(100);
     assertThat(result.webhookInRelay().count()).isPositive();
+    assertThat(result.processes()).filteredOn(p -> p.name().equals("relay-1")).singleElement()
+        .satisfies(node -> assertThat(node.cpuMsPerMessageLastMinute())
+            .as("the warm figure: the node's CPU over the messages the load's end delivered")
+            .isPositive().isFinite());
     assertThat(result.requestCostMs()).hasSize(3).allSatisfy((kind, ms) -> assertThat(ms)
         .as(kind).isPositive());
     assertThat(out.resolve("result.json")).isNotEmptyFile();

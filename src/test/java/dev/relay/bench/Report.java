@@ -86,6 +86,10 @@ final class Report {
         f(r.processes().stream().filter(p -> p.name().startsWith("relay-"))
             .mapToDouble(ProcessFigures::cpuSeconds).sum() * 1000
             / Math.max(1, r.intakeRequests().accepted()))));
+    rows.add(row("CPU ms per delivered message, the load's last 60 s: "
+            + r.processes().stream().map(ProcessFigures::name).collect(Collectors.joining(" / ")),
+        r.processes().stream().map(p -> f(p.cpuMsPerMessageLastMinute()))
+            .collect(Collectors.joining(" / "))));
     for (ProcessFigures p : r.processes()) {
       rows.add(row("memory MiB, max" + (p.name().equals("postgres") ? " (sum of PSS)" : " (RSS)")
               + ": " + p.name(),

@@ -87,11 +87,14 @@ record Result(
    * @param cpuMeanPercent over the steady part of the load, in % of one core
    * @param cpuSeconds CPU time over the whole load and drain: what its messages cost, even when
    *     the load outran it
+   * @param cpuMsPerMessageLastMinute CPU time per delivered message over the load's last 60 s:
+   *     what a message costs a warm process (a node's JIT compiles for minutes after its start)
    * @param memoryMaxMib RSS; for PostgreSQL the sum of its processes' PSS
    * @param heapAfterGcMib heap in use after a full GC at the end (Relay nodes); null otherwise
    */
   record ProcessFigures(String name, double cpuMeanPercent, double cpuMaxPercent,
-      double cpuSeconds, double memoryMaxMib, Double heapAfterGcMib) {}
+      double cpuSeconds, double cpuMsPerMessageLastMinute, double memoryMaxMib,
+      Double heapAfterGcMib) {}
 
   /**
    * What a room waiting for its ACK costs, measured across filling them.
