@@ -10,10 +10,12 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * A room's queue, all of it: messages get consecutive sequences and wait; the room's one
- * instance takes them one at a time, in sequence order. Intake and the instance's "take next / go
- * idle" decide under the room row's lock, inside the caller's transaction (the one that also moves
- * the process), so no message is left waiting without an instance that will take it, on any
- * number of nodes.
+ * instance takes them one at a time, in sequence order. Intake numbers a room's messages under the
+ * room row's lock, one transaction at a time, so the committed ones always hold the room's lowest
+ * sequences: the working instance takes the lowest waiting one without that lock. "None waiting:
+ * go idle" and intake's "wake, start or leave it" decide under it, inside the caller's transaction
+ * (the one that also moves the process), so no message is left waiting without an instance that
+ * will take it, on any number of nodes.
  */
 @Service
 @Transactional(propagation = Propagation.MANDATORY)
@@ -59,27 +61,38 @@ public class RoomQueue {
 
   /**
    * The instance's "take next / go idle" decision: the room's lowest waiting message is now the
-   * one the instance works on, or, with none waiting, the instance waits idle. A new instance
-   * first puts back the message its predecessor was working on when it was cancelled, unless that
-   * one has been reported since; an instance started while the room has a live one takes nothing.
+   * one the instance works on, or, with none waiting, the instance waits idle. The room's working
+   * instance moving on from its message takes without the room's lock, so it never waits for an
+   * intake in progress, nor intake for it; going idle, a new instance and a woken one decide under
+   * the lock. A new instance first puts back the message its predecessor was working on when it
+   * was cancelled, unless that one has been reported since; an instance started while the room has
+   * a live one takes nothing.
    */
   Optional<Taken> takeNext(String roomId, String instanceId) {
-    RoomRepository.Working room = rooms.lock(roomId).orElseThrow(() -> unknown(roomId));
-    if (!instanceId.equals(room.instanceId()) && room.instanceId() != null) {
-      if (instances.isRunning(room.instanceId())) {
+    Optional<Taken> next = rooms.takeNextAsWorkingInstance(roomId, instanceId, Instant.now());
+    if (next.isPresent()) {
+      return next;
+    }
+    String current = rooms.lock(roomId).orElseThrow(() -> unknown(roomId)).instanceId();
+    if (!instanceId.equals(current) && current != null) {
+      if (instances.isRunning(current)) {
         return Optional.empty();
       }
-      String interrupted = room.messageId();
-      Optional<Instant> takenAt = interrupted == null ? Optional.empty() : rooms.takenAt(interrupted);
-      if (interrupted != null && rooms.requeue(interrupted, room.instanceId())) {
-        // its first grant leaves the row's taken_at to the next one: keep it on the timeline
-        takenAt.ifPresent(at -> timeline.record(interrupted, TimelineEvent.TURN_GRANTED, null, null, at));
-        timeline.record(interrupted, TimelineEvent.REQUEUED);
-      }
+      rooms.interruptedMessage(roomId, current).ifPresent(interrupted -> putBack(interrupted, current));
     }
-    Optional<Taken> next = rooms.takeNext(roomId, instanceId, Instant.now());
-    rooms.setWorking(roomId, instanceId, next.map(Taken::messageId).orElse(null));
+    next = rooms.takeNext(roomId, instanceId, Instant.now()); // after a put-back's REQUEUED
+    rooms.setInstance(roomId, instanceId, next.isEmpty());
     return next;
+  }
+
+  /** The message a cancelled instance was working on goes back to the head of its room's queue. */
+  private void putBack(RoomRepository.Interrupted message, String cancelledInstance) {
+    if (rooms.requeue(message.messageId(), cancelledInstance)) {
+      // its first grant leaves the row's taken_at to the next one: keep it on the timeline
+      message.takenAt().ifPresent(at ->
+          timeline.record(message.messageId(), TimelineEvent.TURN_GRANTED, null, null, at));
+      timeline.record(message.messageId(), TimelineEvent.REQUEUED);
+    }
   }
 
   @Transactional(propagation = Propagation.SUPPORTS, readOnly = true)

@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.Objects;
 import java.util.Optional;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DuplicateKeyException;
@@ -66,12 +65,12 @@ class RoomRepository {
         last.roomId(), last.sequence() - count + 1, last.instanceId(), last.idle());
   }
 
-  /** The room's instance and the message it works on, under the room's row lock. */
-  Optional<Working> lock(String roomId) {
+  /** The room's instance, under the room's row lock. */
+  Optional<Locked> lock(String roomId) {
     return jdbc
         .query(
-            "select instance_id, turn_holder from relay_room where room_id = ? for update",
-            (rs, i) -> new Working(rs.getString(1), rs.getString(2)),
+            "select instance_id from relay_room where room_id = ? for update",
+            (rs, i) -> new Locked(rs.getString(1)),
             roomId)
         .stream()
         .findFirst();
@@ -82,31 +81,64 @@ class RoomRepository {
    * Only under the room's row lock: it decides which message is next.
    */
   Optional<RoomQueue.Taken> takeNext(String roomId, String instanceId, Instant at) {
+    return take(roomId, instanceId, at, "");
+  }
+
+  /**
+   * As {@link #takeNext}, without the room's lock, when the instance is the room's and works (is
+   * not idle): intake stores a room's messages one transaction at a time, in sequence order, so the
+   * lowest committed waiting message is the next one.
+   */
+  Optional<RoomQueue.Taken> takeNextAsWorkingInstance(String roomId, String instanceId, Instant at) {
+    return take(
+        roomId,
+        instanceId,
+        at,
+        " and exists (select 1 from relay_room r where r.room_id = ? and r.instance_id = ? and not r.idle)",
+        roomId,
+        instanceId);
+  }
+
+  private Optional<RoomQueue.Taken> take(
+      String roomId, String instanceId, Instant at, String condition, Object... conditionArgs) {
+    Object[] args = new Object[3 + conditionArgs.length];
+    args[0] = instanceId;
+    args[1] = utc(at);
+    args[2] = roomId;
+    System.arraycopy(conditionArgs, 0, args, 3, conditionArgs.length);
     return jdbc
         .query(
             returning.sql(
                 "update relay_message set turn_state = 'TAKEN', report_instance_id = ?, taken_at = ?"
                     + " where message_id = (select message_id from relay_message"
                     + " where room_id = ? and turn_state = 'WAITING'"
-                    + " order by sequence fetch first 1 rows only)",
+                    + " order by sequence fetch first 1 rows only)"
+                    + " and turn_state = 'WAITING'"
+                    + condition,
                 "message_id, channel"),
             (rs, i) -> new RoomQueue.Taken(rs.getString(1), rs.getString(2)),
-            instanceId,
-            utc(at),
-            roomId)
+            args)
         .stream()
         .findFirst();
   }
 
-  Optional<Instant> takenAt(String messageId) {
+  /**
+   * The message the room's cancelled instance was working on: taken by it, still reported to it,
+   * and not reported by the provider yet.
+   */
+  Optional<Interrupted> interruptedMessage(String roomId, String instanceId) {
     return jdbc
         .query(
-            "select taken_at from relay_message where message_id = ?",
-            (rs, i) -> rs.getObject(1, OffsetDateTime.class),
-            messageId)
+            "select message_id, taken_at from relay_message where room_id = ? and turn_state = 'TAKEN'"
+                + " and report_instance_id = ? and status in ('QUEUED', 'DISPATCHED')",
+            (rs, i) ->
+                new Interrupted(
+                    rs.getString(1),
+                    Optional.ofNullable(rs.getObject(2, OffsetDateTime.class))
+                        .map(OffsetDateTime::toInstant)),
+            roomId,
+            instanceId)
         .stream()
-        .filter(Objects::nonNull)
-        .map(OffsetDateTime::toInstant)
         .findFirst();
   }
 
@@ -125,20 +157,20 @@ class RoomRepository {
         > 0;
   }
 
-  /** The instance works on the message (null: it waits idle for the next one). */
-  void setWorking(String roomId, String instanceId, String messageId) {
+  /** The instance is the room's, working on a message or waiting idle for the next one. */
+  void setInstance(String roomId, String instanceId, boolean idle) {
     jdbc.update(
-        "update relay_room set instance_id = ?, turn_holder = ?, idle = ? where room_id = ?",
-        instanceId,
-        messageId,
-        messageId == null,
-        roomId);
+        "update relay_room set instance_id = ?, idle = ? where room_id = ?", instanceId, idle, roomId);
   }
 
   Optional<RoomView> view(String roomId) {
     return jdbc
         .query(
-            "select r.room_id, r.last_sequence, r.turn_holder,"
+            // the message the room's instance works on: its latest taken, unless it waits idle
+            "select r.room_id, r.last_sequence,"
+                + " case when r.idle then null else (select m.message_id from relay_message m"
+                + " where m.room_id = r.room_id and m.turn_state = 'TAKEN'"
+                + " order by m.sequence desc fetch first 1 rows only) end,"
                 + " (select count(*) from relay_message m where m.room_id = r.room_id and m.turn_state = 'WAITING'),"
                 + " (select count(*) from relay_message m where m.room_id = r.room_id and m.status in ('DELIVERED', 'READ'))"
                 + " from relay_room r where r.room_id = ?",
@@ -155,5 +187,8 @@ class RoomRepository {
         rs.getString("room_id"), rs.getLong("last_sequence"), rs.getString("instance_id"), rs.getBoolean("idle"));
   }
 
-  record Working(String instanceId, String messageId) {}
+  /** A room under its lock: its instance, null before its first. */
+  record Locked(String instanceId) {}
+
+  record Interrupted(String messageId, Optional<Instant> takenAt) {}
 }

@@ -1,6 +1,7 @@
 package dev.relay.room;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -13,6 +14,7 @@ import dev.relay.jdbc.Timestamps;
 import dev.relay.jdbc.UpdateReturning;
 import dev.relay.timeline.Timeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
@@ -35,14 +38,18 @@ class RoomQueueTest {
   private static final String B = "instance-B";
 
   private final RoomInstances instances = mock(RoomInstances.class);
+  private DriverManagerDataSource dataSource;
   private JdbcTemplate jdbc;
   private RoomQueue queue;
 
   @BeforeEach
   void freshDatabase() throws Exception {
-    DriverManagerDataSource dataSource =
+    // a lock that is not free within 200 ms fails the statement, so a test can tell a wait
+    dataSource =
         new DriverManagerDataSource(
-            "jdbc:h2:mem:room-queue-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+            "jdbc:h2:mem:room-queue-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=200",
+            "sa",
+            "");
     Flyway.configure().dataSource(dataSource).load().migrate();
     jdbc = new JdbcTemplate(dataSource);
     queue = new RoomQueue(new RoomRepository(jdbc, new UpdateReturning(dataSource)), instances, new Timeline(jdbc, new SimpleMeterRegistry()));
@@ -84,6 +91,43 @@ class RoomQueueTest {
       assertThat(events(message)).containsExactly("TURN_GRANTED");
     }
     verifyNoInteractions(instances); // its own room: no question asked
+  }
+
+  @Test
+  void workingInstanceTakesItsNextMessageWhileAnIntakeHoldsTheRoom() throws Exception {
+    accept("m-1", ROOM);
+    accept("m-2", ROOM);
+    queue.takeNext(ROOM, A);
+    try (Connection intake = dataSource.getConnection()) {
+      intake.setAutoCommit(false);
+      // an intake in progress: the room's next sequence taken, its row locked until it commits
+      intake.createStatement().executeUpdate(
+          "update relay_room set last_sequence = last_sequence + 1 where room_id = 'R'");
+
+      assertThat(queue.takeNext(ROOM, A)).contains(new RoomQueue.Taken("m-2", "whatsapp"));
+
+      intake.rollback();
+    }
+    assertRoom(A, "m-2", false);
+  }
+
+  @Test
+  void goingIdleWaitsForTheIntakeThatHoldsTheRoom() throws Exception {
+    accept("m-1", ROOM);
+    queue.takeNext(ROOM, A);
+    try (Connection intake = dataSource.getConnection()) {
+      intake.setAutoCommit(false);
+      intake.createStatement().executeUpdate(
+          "update relay_room set last_sequence = last_sequence + 1 where room_id = 'R'");
+
+      // none waiting: "go idle" is decided under the room's lock, which the intake holds
+      assertThatThrownBy(() -> queue.takeNext(ROOM, A))
+          .isInstanceOf(DataAccessException.class)
+          .hasMessageContaining("Timeout trying to lock");
+
+      intake.rollback();
+    }
+    assertRoom(A, "m-1", false);
   }
 
   @Test
@@ -261,12 +305,9 @@ class RoomQueueTest {
 
   private void assertRoom(String instanceId, String turnHolder, boolean idle) {
     Map<String, Object> room =
-        jdbc.queryForMap(
-            "select instance_id, turn_holder, idle from relay_room where room_id = ?", ROOM);
-    assertThat(room)
-        .containsEntry("INSTANCE_ID", instanceId)
-        .containsEntry("TURN_HOLDER", turnHolder)
-        .containsEntry("IDLE", idle);
+        jdbc.queryForMap("select instance_id, idle from relay_room where room_id = ?", ROOM);
+    assertThat(room).containsEntry("INSTANCE_ID", instanceId).containsEntry("IDLE", idle);
+    assertThat(queue.view(ROOM).orElseThrow().turnHolder()).as("turn holder").isEqualTo(turnHolder);
   }
 
   private Map<String, Object> turn(String messageId) {
