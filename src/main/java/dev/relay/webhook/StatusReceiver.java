@@ -17,15 +17,16 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Records the statuses of one callback durably and hands them to the delivery. A provider that
- * batches its callbacks gets them all into one transaction: the {@code sent} ones (which change
- * nothing) in one statement batch, the rest applied together in one engine command, so that a
- * busy provider's callback costs one commit and one flush of the engine, not one per status. When that shared transaction collides with an instance's
- * own work (optimistic locking, lock timeouts, a deadlock between two callbacks), each status is
- * tried again in a transaction of its own; when a status's hand-off keeps colliding or fails
- * outright, it is still recorded, on its own: the delivery finds it on its next step. Nothing is
- * lost, and no engine trouble reaches the provider as an error; only a database that cannot be
- * reached does (503), so that the provider sends the statuses again.
+ * Records the statuses of one callback durably and hands them to the delivery, all in one
+ * transaction: the {@code sent} ones (which change nothing) in one statement batch, the rest applied
+ * together in one engine command, so that a busy provider's callback costs one commit and one flush
+ * of the engine, not one per status. When that shared transaction collides with an instance's own
+ * work (optimistic locking, lock timeouts, a deadlock between two callbacks), the {@code sent}
+ * ones are noted in a transaction of their own and each other status is tried again in one of its
+ * own; when a status's hand-off keeps colliding or fails outright, it is still recorded, on its
+ * own: the delivery finds it on its next step. Nothing is lost, and no engine trouble reaches the
+ * provider as an error; only a database that cannot be reached does (503), so that the provider
+ * sends the statuses again.
  */
 @Service
 class StatusReceiver {
@@ -50,31 +51,41 @@ class StatusReceiver {
     List<ProviderStatus> sent = new ArrayList<>();
     List<ProviderStatus> reports = new ArrayList<>();
     callback.forEach(s -> (s.kind() == ProviderStatus.Kind.SENT ? sent : reports).add(s));
+    if (appliedTogether(sent, reports)) {
+      return;
+    }
     if (!sent.isEmpty()) {
       transaction.executeWithoutResult(tx -> statuses.noteSent(sent));
       log.debug("{} sent statuses from the provider noted", sent.size());
-    }
-    if (reports.size() > 1 && appliedTogether(reports)) {
-      return;
     }
     reports.forEach(this::receive);
   }
 
   /**
-   * Applies the reports in one transaction, ordered by message so that two callbacks reporting on
-   * the same messages lock their rows in the same order (a provider's duplicates).
+   * Notes the {@code sent} statuses and applies the reports in one transaction, the reports
+   * ordered by message so that two callbacks reporting on the same messages lock their rows in the
+   * same order (a provider's duplicates).
    */
-  private boolean appliedTogether(List<ProviderStatus> reports) {
+  private boolean appliedTogether(List<ProviderStatus> sent, List<ProviderStatus> reports) {
     List<ProviderStatus> byMessage = new ArrayList<>(reports);
     byMessage.sort(BY_MESSAGE); // stable: one message's statuses keep their order
     try {
-      transaction.executeWithoutResult(tx -> statuses.applyAll(byMessage));
+      transaction.executeWithoutResult(
+          tx -> {
+            if (!sent.isEmpty()) {
+              statuses.noteSent(sent);
+            }
+            if (!byMessage.isEmpty()) {
+              statuses.applyAll(byMessage);
+            }
+          });
+      log.debug("{} sent and {} other statuses from the provider recorded", sent.size(), reports.size());
       return true;
     } catch (RuntimeException failure) {
       if (DatabaseOutage.isCause(failure)) {
         throw failure;
       }
-      log.debug("{} statuses together failed; applying each on its own", reports.size(), failure);
+      log.debug("{} statuses together failed; recording each on its own", sent.size() + reports.size(), failure);
       return false;
     }
   }

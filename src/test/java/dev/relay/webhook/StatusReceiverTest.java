@@ -6,6 +6,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import dev.relay.delivery.MessageStatuses;
@@ -45,7 +46,7 @@ class StatusReceiverTest {
   }
 
   @Test
-  void sentNotedInOneBatch_reportsAppliedTogetherOrderedByMessage_oneCommitEach() {
+  void sentNotedInOneBatch_reportsAppliedTogetherOrderedByMessage_oneCommitInAll() {
     List<String> applied = recordApplied(null);
 
     receiver.receive(
@@ -56,20 +57,33 @@ class StatusReceiverTest {
     verify(statuses).noteSent(List.of(status("m-1", Kind.SENT), status("m-3", Kind.SENT)));
     assertThat(applied).containsExactly("m-1 DELIVERED", "m-2 DELIVERED", "m-2 READ");
     verify(statuses).applyAll(any());
-    assertThat(transactions.commits).isEqualTo(2);
+    assertThat(transactions.commits).isEqualTo(1);
     assertThat(transactions.rollbacks).isZero();
+  }
+
+  @Test
+  void sentAndOneReport_oneCommit() {
+    List<String> applied = recordApplied(null);
+
+    receiver.receive(List.of(status("m-1", Kind.SENT), status("m-2", Kind.DELIVERED)));
+
+    verify(statuses).noteSent(List.of(status("m-1", Kind.SENT)));
+    assertThat(applied).containsExactly("m-2 DELIVERED");
+    assertThat(transactions.commits).isEqualTo(1);
   }
 
   @Test
   void sharedTransactionCollides_eachStatusTriedOnItsOwn_noneLost() {
     List<String> applied = recordApplied(new OptimisticLockingException("m-2 moved on"));
 
-    receiver.receive(List.of(status("m-1", Kind.DELIVERED), status("m-2", Kind.DELIVERED)));
+    receiver.receive(
+        List.of(status("m-1", Kind.DELIVERED), status("m-3", Kind.SENT), status("m-2", Kind.DELIVERED)));
 
-    // together: m-1 then m-2's collision rolls both back; then each on its own
+    // together: m-1 then m-2's collision rolls all back; then the sent one and each report on its own
     assertThat(applied).containsExactly("m-1 DELIVERED", "m-2 DELIVERED", "m-1 DELIVERED", "m-2 DELIVERED");
+    verify(statuses, times(2)).noteSent(List.of(status("m-3", Kind.SENT)));
     assertThat(transactions.rollbacks).isEqualTo(1);
-    assertThat(transactions.commits).isEqualTo(2);
+    assertThat(transactions.commits).isEqualTo(3);
     verify(statuses, never()).record(any());
   }
 
