@@ -45,6 +45,8 @@ final class BenchDatabase implements AutoCloseable {
     EMBEDDED_SETTINGS.put("shared_preload_libraries", "pg_stat_statements");
     // and how much of it is planning (a statement planned on every execution shows it here)
     EMBEDDED_SETTINGS.put("pg_stat_statements.track_planning", "on");
+    // what autovacuum did, and what it cost (postgres.log): it wakes once a minute
+    EMBEDDED_SETTINGS.put("log_autovacuum_min_duration", "0");
   }
 
   /** Settings worth printing with the figures, whichever server it is. */
