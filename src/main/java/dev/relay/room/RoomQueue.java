@@ -73,12 +73,15 @@ public class RoomQueue {
     if (next.isPresent()) {
       return next;
     }
-    String current = rooms.lock(roomId).orElseThrow(() -> unknown(roomId)).instanceId();
+    RoomRepository.Locked room = rooms.lock(roomId).orElseThrow(() -> unknown(roomId));
+    String current = room.instanceId();
     if (!instanceId.equals(current) && current != null) {
       if (instances.isRunning(current)) {
         return Optional.empty();
       }
-      rooms.interruptedMessage(roomId, current).ifPresent(interrupted -> putBack(interrupted, current));
+      if (!room.idle()) { // an instance that ended idle was working on nothing
+        rooms.interruptedMessage(roomId, current).ifPresent(message -> putBack(message, current));
+      }
     }
     next = rooms.takeNext(roomId, instanceId, Instant.now()); // after a put-back's REQUEUED
     rooms.setInstance(roomId, instanceId, next.isEmpty());

@@ -65,12 +65,12 @@ class RoomRepository {
         last.roomId(), last.sequence() - count + 1, last.instanceId(), last.idle());
   }
 
-  /** The room's instance, under the room's row lock. */
+  /** The room's instance and whether it waits idle, under the room's row lock. */
   Optional<Locked> lock(String roomId) {
     return jdbc
         .query(
-            "select instance_id from relay_room where room_id = ? for update",
-            (rs, i) -> new Locked(rs.getString(1)),
+            "select instance_id, idle from relay_room where room_id = ? for update",
+            (rs, i) -> new Locked(rs.getString(1), rs.getBoolean(2)),
             roomId)
         .stream()
         .findFirst();
@@ -187,8 +187,8 @@ class RoomRepository {
         rs.getString("room_id"), rs.getLong("last_sequence"), rs.getString("instance_id"), rs.getBoolean("idle"));
   }
 
-  /** A room under its lock: its instance, null before its first. */
-  record Locked(String instanceId) {}
+  /** A room under its lock: its instance (null before its first), and whether it waits idle. */
+  record Locked(String instanceId, boolean idle) {}
 
   record Interrupted(String messageId, Optional<Instant> takenAt) {}
 }

@@ -29,7 +29,8 @@ class MessageLogsIT extends RelayIntegrationTest {
       List.of(
           "dev.relay.intake.IntakeService",
           "dev.relay.delivery.DeliveryService",
-          "dev.relay.webhook.StatusReceiver");
+          "dev.relay.delivery.MessageStatuses", // a callback's statuses, applied together
+          "dev.relay.webhook.StatusReceiver"); // each on its own, when together failed
 
   @Autowired LoggingSystem logging;
 
