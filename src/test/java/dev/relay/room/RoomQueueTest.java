@@ -98,15 +98,8 @@ class RoomQueueTest {
     accept("m-1", ROOM);
     accept("m-2", ROOM);
     queue.takeNext(ROOM, A);
-    try (Connection intake = dataSource.getConnection()) {
-      intake.setAutoCommit(false);
-      // an intake in progress: the room's next sequence taken, its row locked until it commits
-      intake.createStatement().executeUpdate(
-          "update relay_room set last_sequence = last_sequence + 1 where room_id = 'R'");
-
+    try (Connection intake = intakeInProgress()) {
       assertThat(queue.takeNext(ROOM, A)).contains(new RoomQueue.Taken("m-2", "whatsapp"));
-
-      intake.rollback();
     }
     assertRoom(A, "m-2", false);
   }
@@ -115,17 +108,11 @@ class RoomQueueTest {
   void goingIdleWaitsForTheIntakeThatHoldsTheRoom() throws Exception {
     accept("m-1", ROOM);
     queue.takeNext(ROOM, A);
-    try (Connection intake = dataSource.getConnection()) {
-      intake.setAutoCommit(false);
-      intake.createStatement().executeUpdate(
-          "update relay_room set last_sequence = last_sequence + 1 where room_id = 'R'");
-
+    try (Connection intake = intakeInProgress()) {
       // none waiting: "go idle" is decided under the room's lock, which the intake holds
       assertThatThrownBy(() -> queue.takeNext(ROOM, A))
           .isInstanceOf(DataAccessException.class)
           .hasMessageContaining("Timeout trying to lock");
-
-      intake.rollback();
     }
     assertRoom(A, "m-1", false);
   }
@@ -294,6 +281,18 @@ class RoomQueueTest {
         ticket.sequence(),
         Timestamps.utc(Instant.now()));
     return ticket;
+  }
+
+  /**
+   * An intake in progress: the room's next sequence taken, its row locked until the connection
+   * closes (rolled back: nothing stored).
+   */
+  private Connection intakeInProgress() throws Exception {
+    Connection intake = dataSource.getConnection();
+    intake.setAutoCommit(false);
+    intake.createStatement().executeUpdate(
+        "update relay_room set last_sequence = last_sequence + 1 where room_id = '" + ROOM + "'");
+    return intake;
   }
 
   /** The provider took it: no report yet. */
