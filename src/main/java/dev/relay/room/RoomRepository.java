@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -101,11 +103,8 @@ class RoomRepository {
 
   private Optional<RoomQueue.Taken> take(
       String roomId, String instanceId, Instant at, String condition, Object... conditionArgs) {
-    Object[] args = new Object[3 + conditionArgs.length];
-    args[0] = instanceId;
-    args[1] = utc(at);
-    args[2] = roomId;
-    System.arraycopy(conditionArgs, 0, args, 3, conditionArgs.length);
+    Object[] args =
+        Stream.concat(Stream.of(instanceId, utc(at), roomId), Arrays.stream(conditionArgs)).toArray();
     return jdbc
         .query(
             returning.sql(
