@@ -24,7 +24,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Accepts a message (API.md §1): stores it with its room's next sequence and wakes or starts its
  * room's instance in one transaction, so an accepted message always has an instance that will
  * take it, and a failed intake leaves nothing behind, not even a gap in the room's sequence.
- * {@link #acceptAll} does the same for a batch (the Kafka intake's poll) in one transaction.
+ * {@link #acceptAll} does the same for a batch (the Kafka intake's poll) in one transaction, and so
+ * do the intakes of one room that arrive while the room's previous one is stored
+ * ({@link SameRoomIntakes}).
  */
 @Service
 public class IntakeService {
@@ -36,11 +38,16 @@ public class IntakeService {
    */
   private static final int ATTEMPTS = 5;
 
+  /** The most intakes of a room that wait for one store: a few milliseconds of the fastest burst. */
+  private static final int MOST_TOGETHER = 50;
+
   private static final Logger log = LoggerFactory.getLogger(IntakeService.class);
 
   private final MessageStore messages;
   private final RoomQueue rooms;
   private final TransactionTemplate transaction;
+  private final SameRoomIntakes sameRoom =
+      new SameRoomIntakes(this::acceptOne, this::acceptTogether, MOST_TOGETHER);
 
   IntakeService(
       MessageStore messages,
@@ -52,6 +59,10 @@ public class IntakeService {
   }
 
   public Intake accept(NewMessage message) {
+    return sameRoom.accept(message);
+  }
+
+  private Intake acceptOne(NewMessage message) {
     try (var logged = MessageLog.open(message.messageId(), message.roomId())) {
       Intake intake;
       try {
@@ -82,6 +93,19 @@ public class IntakeService {
       // a message of the batch was stored meanwhile (REST, or another node): now it is known
       log.debug("{} met a message stored concurrently; trying again", what);
       return retried(() -> acceptBatch(batch), what);
+    }
+  }
+
+  private List<Intake> acceptTogether(List<NewMessage> ofOneRoom) {
+    try (var logged = MessageLog.open(null, ofOneRoom.get(0).roomId())) {
+      List<Intake> intakes = acceptAll(ofOneRoom);
+      if (log.isDebugEnabled()) {
+        log.debug(
+            "Intake of {} together: {}",
+            ofOneRoom.stream().map(NewMessage::messageId).toList(),
+            intakes.stream().map(Intake::kind).toList());
+      }
+      return intakes;
     }
   }
 

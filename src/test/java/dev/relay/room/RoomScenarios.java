@@ -55,6 +55,12 @@ abstract class RoomScenarios extends RoomIntegrationTest {
         .allSatisfy(answer -> assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED));
     assertThat(answers.stream().map(answer -> answer.getBody().get("sequence").asLong()).sorted())
         .containsExactlyElementsOf(LongStream.rangeClosed(1, 1000).boxed().toList());
+    // each thread sent one after the other: its messages hold the room's sequences in its order
+    for (int t = 0; t < 20; t++) {
+      assertThat(answers.subList(t * 50, t * 50 + 50))
+          .extracting(answer -> answer.getBody().get("sequence").asLong())
+          .isSorted();
+    }
     String first =
         answers.stream()
             .map(ResponseEntity::getBody)

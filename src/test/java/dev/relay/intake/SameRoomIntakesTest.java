@@ -1,0 +1,231 @@
+package dev.relay.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.relay.delivery.Message;
+import dev.relay.delivery.MessageStatus;
+import dev.relay.delivery.NewMessage;
+import dev.relay.intake.IntakeService.Intake;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the room's intakes share: the ones that arrive while the room's store runs go in its next
+ * store, in arrival order, and each gets its own answer. Stores are fakes that record what they
+ * were given; a latch holds the first store, so the others arrive while it runs.
+ */
+class SameRoomIntakesTest {
+
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final List<List<String>> stores = new CopyOnWriteArrayList<>();
+  private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final Map<String, Thread> callers = new ConcurrentHashMap<>();
+  private final AtomicLong sequences = new AtomicLong();
+  private String failingTogether;
+  private String failingAlone;
+
+  private final SameRoomIntakes intakes = new SameRoomIntakes(this::storeOne, this::storeTogether, 3);
+
+  @AfterEach
+  void stop() {
+    holds.values().forEach(CountDownLatch::countDown);
+    threads.shutdownNow();
+  }
+
+  @Test
+  void anIntakeOfAQuietRoomIsStoredAloneAtOnce() {
+    Intake intake = intakes.accept(message("m-1", "room-A"));
+
+    assertThat(intake.message().messageId()).isEqualTo("m-1");
+    assertThat(stores).containsExactly(List.of("m-1"));
+  }
+
+  @Test
+  void intakesThatArriveWhileTheRoomStoresShareItsNextStore_inArrivalOrder() throws Exception {
+    holds.put("m-1", new CountDownLatch(1));
+    Future<Intake> first = arrive("m-1", "room-A");
+    awaitParked("m-1");
+    Future<Intake> second = arrive("m-2", "room-A");
+    awaitParked("m-2");
+    Future<Intake> third = arrive("m-3", "room-A");
+    awaitParked("m-3");
+
+    holds.get("m-1").countDown();
+
+    assertThat(answer(first).message().messageId()).isEqualTo("m-1");
+    assertThat(answer(second).message().messageId()).isEqualTo("m-2");
+    assertThat(answer(third).message().messageId()).isEqualTo("m-3");
+    assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2", "m-3"));
+    assertThat(List.of(answer(first), answer(second), answer(third)))
+        .extracting(intake -> intake.message().sequence())
+        .containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void aStoreTakesAtMostItsShare_theRestTheNext() throws Exception {
+    holds.put("m-1", new CountDownLatch(1));
+    List<Future<Intake>> answers = new ArrayList<>();
+    answers.add(arrive("m-1", "room-A"));
+    awaitParked("m-1");
+    for (String id : List.of("m-2", "m-3", "m-4", "m-5")) {
+      answers.add(arrive(id, "room-A"));
+      awaitParked(id);
+    }
+
+    holds.get("m-1").countDown();
+
+    for (Future<Intake> answer : answers) {
+      answer(answer);
+    }
+    assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2", "m-3", "m-4"), List.of("m-5"));
+  }
+
+  @Test
+  void anotherRoomNeverWaitsForABusyOne() throws Exception {
+    holds.put("m-1", new CountDownLatch(1));
+    Future<Intake> busy = arrive("m-1", "room-A");
+    awaitParked("m-1");
+
+    Intake other = intakes.accept(message("m-9", "room-B"));
+
+    assertThat(other.message().messageId()).isEqualTo("m-9");
+    assertThat(busy).isNotDone();
+    holds.get("m-1").countDown();
+    answer(busy);
+  }
+
+  @Test
+  void whenTheSharedStoreFails_eachIsStoredAlone_andOnlyTheFailingOneFails() throws Exception {
+    holds.put("m-1", new CountDownLatch(1));
+    failingTogether = "m-2";
+    failingAlone = "m-3";
+    Future<Intake> first = arrive("m-1", "room-A");
+    awaitParked("m-1");
+    Future<Intake> second = arrive("m-2", "room-A");
+    awaitParked("m-2");
+    Future<Intake> third = arrive("m-3", "room-A");
+    awaitParked("m-3");
+    Future<Intake> fourth = arrive("m-4", "room-A");
+    awaitParked("m-4");
+
+    holds.get("m-1").countDown();
+
+    assertThat(answer(second).message().messageId()).isEqualTo("m-2");
+    assertThatThrownBy(() -> third.get(5, TimeUnit.SECONDS))
+        .hasRootCauseInstanceOf(IllegalStateException.class)
+        .hasRootCauseMessage("m-3 refused");
+    assertThat(answer(fourth).message().messageId()).isEqualTo("m-4");
+    answer(first);
+    assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2"), List.of("m-4"));
+  }
+
+  @Test
+  void theRoomIsQuietAgainAfterItsStores() throws Exception {
+    holds.put("m-1", new CountDownLatch(1));
+    Future<Intake> first = arrive("m-1", "room-A");
+    awaitParked("m-1");
+    Future<Intake> second = arrive("m-2", "room-A");
+    awaitParked("m-2");
+    holds.get("m-1").countDown();
+    answer(first);
+    answer(second);
+
+    answer(arrive("m-3", "room-A"));
+
+    assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2"), List.of("m-3"));
+  }
+
+  private Intake storeOne(NewMessage message) {
+    await(message.messageId());
+    if (message.messageId().equals(failingAlone)) {
+      throw new IllegalStateException(message.messageId() + " refused");
+    }
+    stores.add(List.of(message.messageId()));
+    return accepted(message);
+  }
+
+  private List<Intake> storeTogether(List<NewMessage> messages) {
+    List<String> ids = messages.stream().map(NewMessage::messageId).toList();
+    if (ids.contains(failingTogether)) {
+      throw new IllegalStateException("together refused");
+    }
+    stores.add(ids);
+    return messages.stream().map(this::accepted).toList();
+  }
+
+  private void await(String messageId) {
+    CountDownLatch hold = holds.get(messageId);
+    if (hold != null) {
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private Future<Intake> arrive(String messageId, String roomId) {
+    return threads.submit(
+        () -> {
+          callers.put(messageId, Thread.currentThread());
+          return intakes.accept(message(messageId, roomId));
+        });
+  }
+
+  /** The intake's thread waits: in the fake store's latch, or for the room's store. */
+  private void awaitParked(String messageId) throws InterruptedException {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+    while (Instant.now().isBefore(deadline)) {
+      Thread caller = callers.get(messageId);
+      if (caller != null && caller.getState() == Thread.State.WAITING) {
+        return;
+      }
+      Thread.sleep(1);
+    }
+    throw new AssertionError(messageId + " never came to wait");
+  }
+
+  private static Intake answer(Future<Intake> intake) throws Exception {
+    return intake.get(5, TimeUnit.SECONDS);
+  }
+
+  private Intake accepted(NewMessage message) {
+    return new Intake(
+        Intake.Kind.ACCEPTED,
+        new Message(
+            message.messageId(),
+            message.roomId(),
+            sequences.incrementAndGet(),
+            message.channel(),
+            message.to(),
+            message.body(),
+            message.fallbackEmail(),
+            MessageStatus.QUEUED,
+            0,
+            null,
+            Instant.now(),
+            null,
+            null,
+            null,
+            null,
+            null));
+  }
+
+  private static NewMessage message(String messageId, String roomId) {
+    return new NewMessage(messageId, roomId, "whatsapp", "+15550100", "hello", null);
+  }
+}
