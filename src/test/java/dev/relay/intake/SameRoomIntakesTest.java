@@ -56,15 +56,12 @@ class SameRoomIntakesTest {
 
   @Test
   void intakesThatArriveWhileTheRoomStoresShareItsNextStore_inArrivalOrder() throws Exception {
-    holds.put("m-1", new CountDownLatch(1));
-    Future<Intake> first = arrive("m-1", "room-A");
-    awaitParked("m-1");
-    Future<Intake> second = arrive("m-2", "room-A");
-    awaitParked("m-2");
-    Future<Intake> third = arrive("m-3", "room-A");
-    awaitParked("m-3");
+    List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2", "m-3");
+    Future<Intake> first = answers.get(0);
+    Future<Intake> second = answers.get(1);
+    Future<Intake> third = answers.get(2);
 
-    holds.get("m-1").countDown();
+    releaseTheFirst();
 
     assertThat(answer(first).message().messageId()).isEqualTo("m-1");
     assertThat(answer(second).message().messageId()).isEqualTo("m-2");
@@ -77,16 +74,9 @@ class SameRoomIntakesTest {
 
   @Test
   void aStoreTakesAtMostItsShare_theRestTheNext() throws Exception {
-    holds.put("m-1", new CountDownLatch(1));
-    List<Future<Intake>> answers = new ArrayList<>();
-    answers.add(arrive("m-1", "room-A"));
-    awaitParked("m-1");
-    for (String id : List.of("m-2", "m-3", "m-4", "m-5")) {
-      answers.add(arrive(id, "room-A"));
-      awaitParked(id);
-    }
+    List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2", "m-3", "m-4", "m-5");
 
-    holds.get("m-1").countDown();
+    releaseTheFirst();
 
     for (Future<Intake> answer : answers) {
       answer(answer);
@@ -96,33 +86,27 @@ class SameRoomIntakesTest {
 
   @Test
   void anotherRoomNeverWaitsForABusyOne() throws Exception {
-    holds.put("m-1", new CountDownLatch(1));
-    Future<Intake> busy = arrive("m-1", "room-A");
-    awaitParked("m-1");
+    Future<Intake> busy = arriveWhileTheFirstStores("m-1").get(0);
 
     Intake other = intakes.accept(message("m-9", "room-B"));
 
     assertThat(other.message().messageId()).isEqualTo("m-9");
     assertThat(busy).isNotDone();
-    holds.get("m-1").countDown();
+    releaseTheFirst();
     answer(busy);
   }
 
   @Test
   void whenTheSharedStoreFails_eachIsStoredAlone_andOnlyTheFailingOneFails() throws Exception {
-    holds.put("m-1", new CountDownLatch(1));
     failingTogether = "m-2";
     failingAlone = "m-3";
-    Future<Intake> first = arrive("m-1", "room-A");
-    awaitParked("m-1");
-    Future<Intake> second = arrive("m-2", "room-A");
-    awaitParked("m-2");
-    Future<Intake> third = arrive("m-3", "room-A");
-    awaitParked("m-3");
-    Future<Intake> fourth = arrive("m-4", "room-A");
-    awaitParked("m-4");
+    List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2", "m-3", "m-4");
+    Future<Intake> first = answers.get(0);
+    Future<Intake> second = answers.get(1);
+    Future<Intake> third = answers.get(2);
+    Future<Intake> fourth = answers.get(3);
 
-    holds.get("m-1").countDown();
+    releaseTheFirst();
 
     assertThat(answer(second).message().messageId()).isEqualTo("m-2");
     assertThatThrownBy(() -> third.get(5, TimeUnit.SECONDS))
@@ -135,14 +119,10 @@ class SameRoomIntakesTest {
 
   @Test
   void theRoomIsQuietAgainAfterItsStores() throws Exception {
-    holds.put("m-1", new CountDownLatch(1));
-    Future<Intake> first = arrive("m-1", "room-A");
-    awaitParked("m-1");
-    Future<Intake> second = arrive("m-2", "room-A");
-    awaitParked("m-2");
-    holds.get("m-1").countDown();
-    answer(first);
-    answer(second);
+    List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2");
+    releaseTheFirst();
+    answer(answers.get(0));
+    answer(answers.get(1));
 
     answer(arrive("m-3", "room-A"));
 
@@ -176,6 +156,22 @@ class SameRoomIntakesTest {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The first intake of room-A stores and is held there; the others arrive one by one meanwhile. */
+  private List<Future<Intake>> arriveWhileTheFirstStores(String... messageIds)
+      throws InterruptedException {
+    holds.put(messageIds[0], new CountDownLatch(1));
+    List<Future<Intake>> answers = new ArrayList<>();
+    for (String messageId : messageIds) {
+      answers.add(arrive(messageId, "room-A"));
+      awaitParked(messageId);
+    }
+    return answers;
+  }
+
+  private void releaseTheFirst() {
+    holds.values().forEach(CountDownLatch::countDown);
   }
 
   private Future<Intake> arrive(String messageId, String roomId) {
