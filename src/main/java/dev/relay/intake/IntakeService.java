@@ -38,7 +38,7 @@ public class IntakeService {
    */
   private static final int ATTEMPTS = 5;
 
-  /** The most intakes of a room that wait for one store: a few milliseconds of the fastest burst. */
+  /** The most waiting intakes of a room that one store takes: bounds a shared transaction. */
   private static final int MOST_TOGETHER = 50;
 
   private static final Logger log = LoggerFactory.getLogger(IntakeService.class);
