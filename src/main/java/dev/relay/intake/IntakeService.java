@@ -97,16 +97,19 @@ public class IntakeService {
   }
 
   private List<Intake> acceptTogether(List<NewMessage> ofOneRoom) {
+    List<Intake> intakes;
     try (var logged = MessageLog.open(null, ofOneRoom.get(0).roomId())) {
-      List<Intake> intakes = acceptAll(ofOneRoom);
-      if (log.isDebugEnabled()) {
-        log.debug(
-            "Intake of {} together: {}",
-            ofOneRoom.stream().map(NewMessage::messageId).toList(),
-            intakes.stream().map(Intake::kind).toList());
-      }
-      return intakes;
+      intakes = acceptAll(ofOneRoom);
     }
+    // each intake's line names its message, as a lone intake's does (grep messageId=…)
+    for (int i = 0; i < intakes.size(); i++) {
+      NewMessage message = ofOneRoom.get(i);
+      try (var logged = MessageLog.open(message.messageId(), message.roomId())) {
+        log.debug(
+            "Intake: {}, stored with {} more of its room", intakes.get(i).kind(), intakes.size() - 1);
+      }
+    }
+    return intakes;
   }
 
   /** Runs the intake in a transaction; tries it again after a collision with a room's instance. */
