@@ -9,6 +9,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.validation.Valid;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -42,8 +43,12 @@ class IntakeController {
       path = "/api/messages",
       consumes = MediaType.APPLICATION_JSON_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<MessageView> send(@Valid @RequestBody SendMessageRequest request) {
-    IntakeService.Intake result = intake.accept(request.toNewMessage());
+  CompletableFuture<ResponseEntity<MessageView>> send(@Valid @RequestBody SendMessageRequest request) {
+    // answered once stored, from the intake's threads: this request thread is free meanwhile
+    return intake.accept(request.toNewMessage()).thenApply(this::answer);
+  }
+
+  private ResponseEntity<MessageView> answer(IntakeService.Intake result) {
     Message message = result.message();
     return switch (result.kind()) {
       case ACCEPTED -> {

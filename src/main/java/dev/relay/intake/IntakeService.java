@@ -5,17 +5,23 @@ import dev.relay.delivery.MessageStore;
 import dev.relay.delivery.NewMessage;
 import dev.relay.logs.MessageLog;
 import dev.relay.room.RoomQueue;
+import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -46,20 +52,45 @@ public class IntakeService {
   private final MessageStore messages;
   private final RoomQueue rooms;
   private final TransactionTemplate transaction;
-  private final SameRoomIntakes sameRoom =
-      new SameRoomIntakes(this::acceptOne, this::acceptTogether, MOST_TOGETHER);
+  // unbounded: an intake waits here holding nothing but its request; the client bounds how many
+  private final ThreadPoolExecutor stores;
+  private final SameRoomIntakes sameRoom;
 
   IntakeService(
       MessageStore messages,
       RoomQueue rooms,
-      PlatformTransactionManager transactions) {
+      PlatformTransactionManager transactions,
+      IntakeProperties properties) {
     this.messages = messages;
     this.rooms = rooms;
     this.transaction = new TransactionTemplate(transactions);
+    this.stores =
+        new ThreadPoolExecutor(
+            properties.threads(),
+            properties.threads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            new CustomizableThreadFactory("intake-"));
+    this.sameRoom = new SameRoomIntakes(this::acceptOne, this::acceptTogether, MOST_TOGETHER, stores);
   }
 
-  public Intake accept(NewMessage message) {
+  /**
+   * Accepts the message on the intake's own threads ({@link SameRoomIntakes}).
+   *
+   * @return the answer once the message is stored (or known), or why it could not be
+   */
+  public CompletableFuture<Intake> accept(NewMessage message) {
     return sameRoom.accept(message);
+  }
+
+  /** The intakes already received are stored and answered before the node stops. */
+  @PreDestroy
+  void stop() throws InterruptedException {
+    stores.shutdown();
+    if (!stores.awaitTermination(30, TimeUnit.SECONDS)) {
+      log.warn("Intakes still storing after 30 s; the node stops without their answers");
+    }
   }
 
   private Intake acceptOne(NewMessage message) {

@@ -8,27 +8,30 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * A room's intakes on this node, one store at a time, the ones that arrive meanwhile together: a
- * room's intakes queue on its row lock anyway, one transaction after the other, so a burst into one
- * room that the node cannot store as fast as it comes piles up, each intake holding a request
- * thread and a connection while it waits. Here the intakes that arrived while the room's previous
- * store ran are stored in the next one, in the order they arrived, each answered after that
- * shared commit. An intake that finds its room quiet is stored at once, alone: there is no window
- * to wait for, so nothing changes for a room that is not busy on this node.
+ * A node's intakes, stored on threads of their own, a room's one store at a time and the ones that
+ * arrive meanwhile together. A room's intakes queue on its row lock anyway, one transaction after
+ * the other; here the intakes that arrive while the room's previous store runs wait in memory,
+ * holding no thread, and the next store takes them all, in the order they arrived, each answered
+ * after that shared commit. An intake that finds its room quiet is stored at once, alone: there is
+ * no window to wait for.
  *
- * <p>A store runs on the thread of its first intake; that thread then hands the room to the next
- * waiting intake, which stores the ones waiting then. When a shared store fails, each of its
- * intakes is stored on its own, so one intake's failure is its own answer only.
+ * <p>The stores run on {@code stores}, not on the request threads: a node that cannot store
+ * intakes as fast as they come makes them wait in memory, while its request threads stay free for
+ * the providers' webhooks, whose ACKs are what moves its rooms on. When a shared store fails, each
+ * of its intakes is stored on its own, so one intake's failure is its own answer only.
  */
 final class SameRoomIntakes {
 
   private final Function<NewMessage, Intake> storeOne;
   private final Function<List<NewMessage>, List<Intake>> storeTogether;
   private final int most;
-  // a room is here while one of its intakes stores; its queue holds the intakes waiting for it
+  private final Executor stores;
+  // a room is here while one of its stores runs or is due; its queue holds the intakes waiting
   private final ConcurrentHashMap<String, Deque<Waiting>> busyRooms = new ConcurrentHashMap<>();
 
   /**
@@ -36,53 +39,80 @@ final class SameRoomIntakes {
    * @param storeTogether stores several messages of one room in one transaction, answering each in
    *     their order
    * @param most the most intakes one store takes
+   * @param stores runs the stores
    */
   SameRoomIntakes(
       Function<NewMessage, Intake> storeOne,
       Function<List<NewMessage>, List<Intake>> storeTogether,
-      int most) {
+      int most,
+      Executor stores) {
     if (most < 1) {
       throw new IllegalArgumentException("most must be at least 1, not " + most);
     }
     this.storeOne = storeOne;
     this.storeTogether = storeTogether;
     this.most = most;
+    this.stores = stores;
   }
 
-  Intake accept(NewMessage message) {
+  /** The intake's answer once it is stored, or its failure. */
+  CompletableFuture<Intake> accept(NewMessage message) {
     Waiting mine = new Waiting(message);
     String roomId = message.roomId();
-    boolean[] first = {false};
+    boolean[] quiet = {false};
     busyRooms.compute(
         roomId,
         (room, waiting) -> {
           if (waiting == null) {
-            first[0] = true;
+            quiet[0] = true;
             return new ArrayDeque<>();
           }
           waiting.add(mine);
           return waiting;
         });
-    if (!first[0] && !mine.turn.join()) {
-      return mine.answer();
+    if (quiet[0]) {
+      storeThen(roomId, List.of(mine));
     }
-    List<Waiting> batch = new ArrayList<>();
-    batch.add(mine);
+    return mine.answer;
+  }
+
+  /** Stores the batch, then the room's intakes that arrived meanwhile, if any. */
+  private void storeThen(String roomId, List<Waiting> batch) {
     try {
-      busyRooms.computeIfPresent(
-          roomId,
-          (room, waiting) -> {
-            while (batch.size() < most && !waiting.isEmpty()) {
-              batch.add(waiting.poll());
+      stores.execute(
+          () -> {
+            try {
+              store(batch);
+            } finally {
+              batch.forEach(Waiting::unanswered);
+              storeWaiting(roomId);
             }
-            return waiting;
           });
-      store(batch);
-    } finally {
-      handOver(roomId);
-      batch.forEach(Waiting::unanswered);
+    } catch (RejectedExecutionException stopping) {
+      // the node stops: nothing more of this room is stored here, and every intake says so
+      List<Waiting> unstored = new ArrayList<>(batch);
+      Deque<Waiting> waiting = busyRooms.remove(roomId);
+      if (waiting != null) {
+        unstored.addAll(waiting);
+      }
+      unstored.forEach(intake -> intake.failed(stopping));
     }
-    return mine.answer();
+  }
+
+  /** The intakes that waited longest, up to {@code most}; or the room is quiet again. */
+  private void storeWaiting(String roomId) {
+    List<Waiting> batch = new ArrayList<>();
+    busyRooms.computeIfPresent(
+        roomId,
+        (room, waiting) -> {
+          while (batch.size() < most && !waiting.isEmpty()) {
+            batch.add(waiting.poll());
+          }
+          return batch.isEmpty() ? null : waiting;
+        });
+    if (!batch.isEmpty()) {
+      storeThen(roomId, batch);
+    }
   }
 
   private void store(List<Waiting> batch) {
@@ -107,56 +137,30 @@ final class SameRoomIntakes {
     }
   }
 
-  /** The room goes to the intake that waits longest, or is quiet again when none waits. */
-  private void handOver(String roomId) {
-    Waiting[] next = {null};
-    busyRooms.computeIfPresent(
-        roomId,
-        (room, waiting) -> {
-          next[0] = waiting.poll();
-          return next[0] == null ? null : waiting;
-        });
-    if (next[0] != null) {
-      next[0].turn.complete(true);
-    }
-  }
-
-  /** An intake of a busy room: it either gets the room's turn or its answer from another's. */
+  /** An intake: its message and, once stored, its answer. */
   private static final class Waiting {
     private final NewMessage message;
-    // true: store now (and take the ones waiting then); false: answered by another intake's store
-    private final CompletableFuture<Boolean> turn = new CompletableFuture<>();
-    private Intake answer;
-    private RuntimeException failure;
+    private final CompletableFuture<Intake> answer = new CompletableFuture<>();
 
     Waiting(NewMessage message) {
       this.message = message;
     }
 
     void answered(Intake intake) {
-      answer = intake;
-      turn.complete(false);
+      answer.complete(intake);
     }
 
     void failed(RuntimeException e) {
-      failure = e;
-      turn.complete(false);
+      answer.completeExceptionally(e);
     }
 
-    /** A store that ended without answering (an Error): the waiting intake fails with it. */
+    /** A store that ended without answering (an Error): the intake fails with it. */
     void unanswered() {
-      if (answer == null && failure == null) {
+      if (!answer.isDone()) {
         failed(
             new IllegalStateException(
                 "The store of message " + message.messageId() + " ended without an answer"));
       }
-    }
-
-    Intake answer() {
-      if (failure != null) {
-        throw failure;
-      }
-      return answer;
     }
   }
 }

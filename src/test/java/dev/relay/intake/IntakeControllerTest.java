@@ -12,12 +12,14 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.asyncDispatch;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
@@ -36,6 +38,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -51,8 +54,10 @@ import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.ResultActions;
 
 /**
@@ -80,7 +85,7 @@ class IntakeControllerTest {
 
   @Test
   void newMessage_202_withLocationAndTheMessageView() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    intakeAnswers(Intake.Kind.ACCEPTED, MessageStatus.QUEUED);
     double acceptedBefore = accepted();
 
     send(validRequest())
@@ -121,7 +126,7 @@ class IntakeControllerTest {
 
   @Test
   void withoutFallbackEmail_202_andNoneHandedOn() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    intakeAnswers(Intake.Kind.ACCEPTED, MessageStatus.QUEUED);
     Map<String, Object> request = validRequest();
     request.remove("fallbackEmail");
 
@@ -132,7 +137,7 @@ class IntakeControllerTest {
 
   @Test
   void sameMessageAgain_200_withTheCurrentView() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.REPEATED, stored(MessageStatus.DELIVERED)));
+    intakeAnswers(Intake.Kind.REPEATED, MessageStatus.DELIVERED);
 
     send(validRequest())
         .andExpect(status().isOk())
@@ -144,7 +149,7 @@ class IntakeControllerTest {
 
   @Test
   void sameIdOtherContent_409_problem() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.CONFLICT, stored(MessageStatus.QUEUED)));
+    intakeAnswers(Intake.Kind.CONFLICT, MessageStatus.QUEUED);
 
     send(validRequest())
         .andExpect(status().isConflict())
@@ -154,6 +159,39 @@ class IntakeControllerTest {
         .andExpect(jsonPath("$.type").isNotEmpty())
         .andExpect(jsonPath("$.detail").isNotEmpty())
         .andExpect(jsonPath("$.messageId").doesNotExist());
+  }
+
+  @Test
+  void intakeStillStoring_requestWaitsWithoutItsThread_answered202OnceStored() throws Exception {
+    CompletableFuture<Intake> storing = new CompletableFuture<>();
+    when(intake.accept(any())).thenReturn(storing);
+
+    MvcResult waiting =
+        mvc.perform(
+                post("/api/messages")
+                    .header(HttpHeaders.AUTHORIZATION, BEARER)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .content(json.writeValueAsString(validRequest())))
+            .andExpect(request().asyncStarted())
+            .andReturn();
+    assertThat(waiting.getResponse().isCommitted()).isFalse();
+
+    storing.complete(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    mvc.perform(asyncDispatch(waiting))
+        .andExpect(status().isAccepted())
+        .andExpect(jsonPath("$.messageId").value("m-123"));
+  }
+
+  @Test
+  void storeFailsForWantOfTheDatabase_503_problem() throws Exception {
+    when(intake.accept(any()))
+        .thenReturn(CompletableFuture.failedFuture(new CannotGetJdbcConnectionException("no connection")));
+
+    send(validRequest())
+        .andExpect(status().isServiceUnavailable())
+        .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.status").value(503))
+        .andExpect(jsonPath("$.detail").value(containsString("nothing was stored")));
   }
 
   static Stream<Arguments> badRequests() {
@@ -194,7 +232,7 @@ class IntakeControllerTest {
 
   @Test
   void longestValidValues_areAccepted() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    intakeAnswers(Intake.Kind.ACCEPTED, MessageStatus.QUEUED);
     Map<String, Object> request = validRequest();
     request.put("messageId", "Az09._:-".repeat(16));
     request.put("roomId", "r".repeat(128));
@@ -208,7 +246,7 @@ class IntakeControllerTest {
 
   @Test
   void longestValidValues_everyCharacterEscaped_areStillWithinTheSizeLimit() throws Exception {
-    when(intake.accept(any())).thenReturn(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    intakeAnswers(Intake.Kind.ACCEPTED, MessageStatus.QUEUED);
     Map<String, Object> request = validRequest();
     request.put("messageId", "m".repeat(128));
     request.put("roomId", "r".repeat(128));
@@ -360,12 +398,20 @@ class IntakeControllerTest {
     return send(json.writeValueAsString(request));
   }
 
+  /** The request, and its answer: an intake's comes once it is stored, asynchronously. */
   private ResultActions send(String body) throws Exception {
-    return mvc.perform(
-        post("/api/messages")
-            .header(HttpHeaders.AUTHORIZATION, BEARER)
-            .contentType(MediaType.APPLICATION_JSON)
-            .content(body));
+    ResultActions sent =
+        mvc.perform(
+            post("/api/messages")
+                .header(HttpHeaders.AUTHORIZATION, BEARER)
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(body));
+    MvcResult result = sent.andReturn();
+    return result.getRequest().isAsyncStarted() ? mvc.perform(asyncDispatch(result)) : sent;
+  }
+
+  private void intakeAnswers(Intake.Kind kind, MessageStatus status) {
+    when(intake.accept(any())).thenReturn(CompletableFuture.completedFuture(new Intake(kind, stored(status))));
   }
 
   private static Arguments invalid(String name, Consumer<Map<String, Object>> change, String... fields) {

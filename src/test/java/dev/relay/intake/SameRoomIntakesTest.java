@@ -7,17 +7,18 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStatus;
 import dev.relay.delivery.NewMessage;
 import dev.relay.intake.IntakeService.Intake;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -25,33 +26,37 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the room's intakes share: the ones that arrive while the room's store runs go in its next
- * store, in arrival order, and each gets its own answer. Stores are fakes that record what they
- * were given; a latch holds the first store, so the others arrive while it runs.
+ * store, in arrival order, and each gets its own answer; the stores run on the store threads, and
+ * an intake waiting for its room holds none. Stores are fakes that record what they were given; a
+ * latch holds the first store, so the others arrive while it runs.
  */
 class SameRoomIntakesTest {
 
-  private final ExecutorService threads = Executors.newCachedThreadPool();
+  // two: a held store takes one, and the other room's store needs the second
+  private final ExecutorService storeThreads = Executors.newFixedThreadPool(2);
   private final List<List<String>> stores = new CopyOnWriteArrayList<>();
+  private final Map<String, String> storedOn = new ConcurrentHashMap<>();
   private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
-  private final Map<String, Thread> callers = new ConcurrentHashMap<>();
   private final AtomicLong sequences = new AtomicLong();
   private String failingTogether;
   private String failingAlone;
 
-  private final SameRoomIntakes intakes = new SameRoomIntakes(this::storeOne, this::storeTogether, 3);
+  private final SameRoomIntakes intakes =
+      new SameRoomIntakes(this::storeOne, this::storeTogether, 3, storeThreads);
 
   @AfterEach
   void stop() {
     holds.values().forEach(CountDownLatch::countDown);
-    threads.shutdownNow();
+    storeThreads.shutdownNow();
   }
 
   @Test
-  void anIntakeOfAQuietRoomIsStoredAloneAtOnce() {
-    Intake intake = intakes.accept(message("m-1", "room-A"));
+  void anIntakeOfAQuietRoomIsStoredAloneAtOnce_onAStoreThread() throws Exception {
+    Intake intake = answer(intakes.accept(message("m-1", "room-A")));
 
     assertThat(intake.message().messageId()).isEqualTo("m-1");
     assertThat(stores).containsExactly(List.of("m-1"));
+    assertThat(storedOn.get("m-1")).isNotEqualTo(Thread.currentThread().getName());
   }
 
   @Test
@@ -85,15 +90,18 @@ class SameRoomIntakesTest {
   }
 
   @Test
-  void anotherRoomNeverWaitsForABusyOne() throws Exception {
-    Future<Intake> busy = arriveWhileTheFirstStores("m-1").get(0);
+  void anotherRoomNeverWaitsForABusyOne_whoseWaitingIntakesHoldNoThread() throws Exception {
+    // room-A's held store takes one of the two store threads; its four waiting intakes take none
+    List<Future<Intake>> busy = arriveWhileTheFirstStores("m-1", "m-2", "m-3", "m-4", "m-5");
 
-    Intake other = intakes.accept(message("m-9", "room-B"));
+    Intake other = answer(intakes.accept(message("m-9", "room-B")));
 
     assertThat(other.message().messageId()).isEqualTo("m-9");
-    assertThat(busy).isNotDone();
+    assertThat(busy).noneMatch(Future::isDone);
     releaseTheFirst();
-    answer(busy);
+    for (Future<Intake> answer : busy) {
+      answer(answer);
+    }
   }
 
   @Test
@@ -124,12 +132,24 @@ class SameRoomIntakesTest {
     answer(answers.get(0));
     answer(answers.get(1));
 
-    answer(arrive("m-3", "room-A"));
+    answer(intakes.accept(message("m-3", "room-A")));
 
     assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2"), List.of("m-3"));
   }
 
+  @Test
+  void aNodeThatStops_answersTheIntakesItCanNoLongerStore_andStoresNothing() {
+    storeThreads.shutdown();
+
+    CompletableFuture<Intake> refused = intakes.accept(message("m-1", "room-A"));
+
+    assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(RejectedExecutionException.class);
+    assertThat(stores).isEmpty();
+  }
+
   private Intake storeOne(NewMessage message) {
+    storedOn.put(message.messageId(), Thread.currentThread().getName());
     await(message.messageId());
     if (message.messageId().equals(failingAlone)) {
       throw new IllegalStateException(message.messageId() + " refused");
@@ -158,41 +178,18 @@ class SameRoomIntakesTest {
     }
   }
 
-  /** The first intake of room-A stores and is held there; the others arrive one by one meanwhile. */
-  private List<Future<Intake>> arriveWhileTheFirstStores(String... messageIds)
-      throws InterruptedException {
+  /** The first intake of room-A stores and is held there; the others arrive meanwhile. */
+  private List<Future<Intake>> arriveWhileTheFirstStores(String... messageIds) {
     holds.put(messageIds[0], new CountDownLatch(1));
     List<Future<Intake>> answers = new ArrayList<>();
     for (String messageId : messageIds) {
-      answers.add(arrive(messageId, "room-A"));
-      awaitParked(messageId);
+      answers.add(intakes.accept(message(messageId, "room-A")));
     }
     return answers;
   }
 
   private void releaseTheFirst() {
     holds.values().forEach(CountDownLatch::countDown);
-  }
-
-  private Future<Intake> arrive(String messageId, String roomId) {
-    return threads.submit(
-        () -> {
-          callers.put(messageId, Thread.currentThread());
-          return intakes.accept(message(messageId, roomId));
-        });
-  }
-
-  /** The intake's thread waits: in the fake store's latch, or for the room's store. */
-  private void awaitParked(String messageId) throws InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
-    while (Instant.now().isBefore(deadline)) {
-      Thread caller = callers.get(messageId);
-      if (caller != null && caller.getState() == Thread.State.WAITING) {
-        return;
-      }
-      Thread.sleep(1);
-    }
-    throw new AssertionError(messageId + " never came to wait");
   }
 
   private static Intake answer(Future<Intake> intake) throws Exception {
