@@ -71,35 +71,34 @@ final class SameRoomIntakes {
           return waiting;
         });
     if (quiet[0]) {
-      storeThen(roomId, List.of(mine));
+      try {
+        stores.execute(() -> storeThenWaiting(roomId, List.of(mine)));
+      } catch (RejectedExecutionException stopping) {
+        // the node stops: this room's intakes are not stored here, and each says so
+        List<Waiting> refused = new ArrayList<>(List.of(mine));
+        Deque<Waiting> waiting = busyRooms.remove(roomId);
+        if (waiting != null) {
+          refused.addAll(waiting);
+        }
+        refused.forEach(intake -> intake.failed(stopping));
+      }
     }
     return mine.answer;
   }
 
-  /** Stores the batch, then the room's intakes that arrived meanwhile, if any. */
-  private void storeThen(String roomId, List<Waiting> batch) {
+  private void storeThenWaiting(String roomId, List<Waiting> batch) {
     try {
-      stores.execute(
-          () -> {
-            try {
-              store(batch);
-            } finally {
-              batch.forEach(Waiting::unanswered);
-              storeWaiting(roomId);
-            }
-          });
-    } catch (RejectedExecutionException stopping) {
-      // the node stops: nothing more of this room is stored here, and every intake says so
-      List<Waiting> unstored = new ArrayList<>(batch);
-      Deque<Waiting> waiting = busyRooms.remove(roomId);
-      if (waiting != null) {
-        unstored.addAll(waiting);
-      }
-      unstored.forEach(intake -> intake.failed(stopping));
+      store(batch);
+    } finally {
+      batch.forEach(Waiting::unanswered);
+      storeWaiting(roomId);
     }
   }
 
-  /** The intakes that waited longest, up to {@code most}; or the room is quiet again. */
+  /**
+   * The intakes that waited longest, up to {@code most}, are stored next, behind the other rooms'
+   * stores already due; or the room is quiet again.
+   */
   private void storeWaiting(String roomId) {
     List<Waiting> batch = new ArrayList<>();
     busyRooms.computeIfPresent(
@@ -110,8 +109,14 @@ final class SameRoomIntakes {
           }
           return batch.isEmpty() ? null : waiting;
         });
-    if (!batch.isEmpty()) {
-      storeThen(roomId, batch);
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      stores.execute(() -> storeThenWaiting(roomId, batch));
+    } catch (RejectedExecutionException stopping) {
+      // the node stops: what it has received is still stored, on this thread
+      storeThenWaiting(roomId, batch);
     }
   }
 

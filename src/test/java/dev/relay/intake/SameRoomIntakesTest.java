@@ -138,7 +138,7 @@ class SameRoomIntakesTest {
   }
 
   @Test
-  void aNodeThatStops_answersTheIntakesItCanNoLongerStore_andStoresNothing() {
+  void aStoppedNode_refusesNewIntakes_andStoresNothing() {
     storeThreads.shutdown();
 
     CompletableFuture<Intake> refused = intakes.accept(message("m-1", "room-A"));
@@ -146,6 +146,19 @@ class SameRoomIntakesTest {
     assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(RejectedExecutionException.class);
     assertThat(stores).isEmpty();
+  }
+
+  @Test
+  void aNodeThatStops_stillStoresTheIntakesItHasReceived() throws Exception {
+    List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2", "m-3");
+
+    storeThreads.shutdown();
+    releaseTheFirst();
+
+    for (Future<Intake> answer : answers) {
+      answer(answer);
+    }
+    assertThat(stores).containsExactly(List.of("m-1"), List.of("m-2", "m-3"));
   }
 
   private Intake storeOne(NewMessage message) {
