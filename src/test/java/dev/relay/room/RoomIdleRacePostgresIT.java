@@ -55,7 +55,9 @@ import org.springframework.test.context.TestPropertySource;
  */
 @ActiveProfiles({"test", "postgres"})
 @Import(EmbeddedPostgresConfiguration.class)
-@TestPropertySource(properties = "relay.rooms.idle-timeout=PT0.1S")
+// A store thread per room: on this saturated machine the default 4 queue the intakes ~0.6 s, past
+// the idle timeout, and the race to wake an idle instance is then rarely run.
+@TestPropertySource(properties = {"relay.rooms.idle-timeout=PT0.1S", "relay.intake.threads=40"})
 @DirtiesContext // the only context with this idle timeout and this provider
 class RoomIdleRacePostgresIT extends RoomIntegrationTest {
 
