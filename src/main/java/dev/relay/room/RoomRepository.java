@@ -108,7 +108,9 @@ class RoomRepository {
     return jdbc
         .query(
             returning.sql(
-                "update relay_message set turn_state = 'TAKEN', report_instance_id = ?, taken_at = ?"
+                // a message committed after `at` was read is not taken before it was accepted
+                "update relay_message set turn_state = 'TAKEN', report_instance_id = ?,"
+                    + " taken_at = greatest(?, accepted_at)"
                     + " where message_id = (select message_id from relay_message"
                     + " where room_id = ? and turn_state = 'WAITING'"
                     + " order by sequence fetch first 1 rows only)"

@@ -94,6 +94,22 @@ class RoomQueueTest {
   }
 
   @Test
+  void messageAcceptedAfterTheTakeReadItsClock_isTakenNoEarlierThanAccepted() {
+    // the intake committed between the take's "now" and its query
+    Instant acceptedLater = Instant.now().plusSeconds(1);
+    accept("m-1", ROOM, acceptedLater);
+
+    assertThat(queue.takeNext(ROOM, A)).contains(new RoomQueue.Taken("m-1", "whatsapp"));
+
+    assertThat(
+            jdbc.queryForObject(
+                "select taken_at = accepted_at from relay_message where message_id = 'm-1'",
+                Boolean.class))
+        .as("the turn granted at the acceptance, not before it")
+        .isTrue();
+  }
+
+  @Test
   void workingInstanceTakesItsNextMessageWhileAnIntakeHoldsTheRoom() throws Exception {
     accept("m-1", ROOM);
     accept("m-2", ROOM);
@@ -271,6 +287,10 @@ class RoomQueueTest {
 
   /** Intake's part: the room's next sequence, the message stored waiting with it. */
   private RoomQueue.Ticket accept(String messageId, String roomId) {
+    return accept(messageId, roomId, Instant.now());
+  }
+
+  private RoomQueue.Ticket accept(String messageId, String roomId, Instant acceptedAt) {
     RoomQueue.Ticket ticket = queue.nextSequence(roomId);
     jdbc.update(
         "insert into relay_message (message_id, room_id, sequence, channel, recipient, body,"
@@ -279,7 +299,7 @@ class RoomQueueTest {
         messageId,
         roomId,
         ticket.sequence(),
-        Timestamps.utc(Instant.now()));
+        Timestamps.utc(acceptedAt));
     return ticket;
   }
 
