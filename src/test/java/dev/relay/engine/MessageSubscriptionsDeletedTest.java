@@ -2,13 +2,8 @@ package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.sql.DataSource;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
@@ -35,7 +30,7 @@ class MessageSubscriptionsDeletedTest {
     h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         new StandaloneInMemProcessEngineConfiguration();
-    configuration.setDataSource(recording(h2));
+    configuration.setDataSource(StatementsNoted.on(h2, statements));
     configuration.setJobExecutorActivate(false);
     configuration.setProcessEnginePlugins(List.of(new MessageSubscriptionsDeleted()));
     engine = configuration.buildProcessEngine();
@@ -94,34 +89,5 @@ class MessageSubscriptionsDeletedTest {
     return engine.getManagementService().createJobQuery().list().stream()
         .filter(job -> ((JobEntity) job).getJobHandlerType().equals(ProcessEventJobHandler.TYPE))
         .count();
-  }
-
-  /** The data source, noting the SQL of every statement prepared on its connections. */
-  private DataSource recording(DataSource target) {
-    return (DataSource) Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(method, target, args);
-          return result instanceof Connection connection ? recording(connection) : result;
-        });
-  }
-
-  private Connection recording(Connection target) {
-    return (Connection) Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("prepareStatement")) {
-            statements.add((String) args[0]);
-          }
-          return invoke(method, target, args);
-        });
-  }
-
-  private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 }

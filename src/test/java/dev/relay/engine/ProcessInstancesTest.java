@@ -1,0 +1,114 @@
+package dev.relay.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ProcessInstancesTest {
+
+  private final List<String> statements = new CopyOnWriteArrayList<>();
+  private ProcessEngine engine;
+  private RuntimeService runtime;
+  private ProcessInstances instances;
+
+  @BeforeEach
+  void engine() {
+    JdbcDataSource h2 = new JdbcDataSource();
+    h2.setURL(InMemoryEngines.url("process-instances"));
+    h2.setUser("sa");
+    StandaloneInMemProcessEngineConfiguration configuration =
+        new StandaloneInMemProcessEngineConfiguration();
+    configuration.setDataSource(StatementsNoted.on(h2, statements));
+    configuration.setJobExecutorActivate(false);
+    engine = configuration.buildProcessEngine();
+    runtime = engine.getRuntimeService();
+    instances = new ProcessInstances(engine);
+    // as the room's wait for an ACK: a receive task in a scope of its own, for its gate timer
+    engine.getRepositoryService().createDeployment()
+        .addModelInstance("wait.bpmn", Bpmn.createExecutableProcess("wait")
+            .camundaHistoryTimeToLive(1)
+            .startEvent()
+            .receiveTask("Task_Wait").message("Go")
+            .boundaryEvent("Timer_Gate").timerWithDuration("PT1H").endEvent()
+            .moveToActivity("Task_Wait")
+            .receiveTask("Task_After").message("Next")
+            .endEvent()
+            .done())
+        .deploy();
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  @Test
+  void aWaitingInstanceTakesTheMessage_readWholeInOneStatementPerTable() {
+    String instance = runtime.startProcessInstanceByKey("wait").getId();
+    statements.clear();
+
+    boolean reached = instances.messageReceived(instance, "Go", Map.of("report", "DELIVERED"));
+    List<String> read = List.copyOf(statements);
+
+    assertThat(reached).isTrue();
+    assertThat(waitingAt(instance)).containsExactly("Task_After");
+    assertThat(runtime.getVariable(instance, "report")).isEqualTo("DELIVERED");
+    assertThat(engine.getManagementService().createJobQuery().count()).isZero(); // gate timer gone
+    assertThat(reads(read, "ACT_RU_EVENT_SUBSCR")).containsExactly("PROC_INST_ID_");
+    assertThat(reads(read, "ACT_RU_EXECUTION")).containsExactly("PROC_INST_ID_");
+  }
+
+  @Test
+  void anInstanceWaitingForAnotherMessage_isLeftAsItIs_afterOneRead() {
+    String instance = runtime.startProcessInstanceByKey("wait").getId();
+    statements.clear();
+
+    assertThat(instances.messageReceived(instance, "Next", Map.of())).isFalse();
+
+    assertThat(statements).hasSize(1);
+    assertThat(waitingAt(instance)).containsExactly("Task_Wait");
+  }
+
+  @Test
+  void anInstanceThatIsGone_isNotWaiting() {
+    assertThat(instances.messageReceived("no-such-instance", "Go", Map.of())).isFalse();
+  }
+
+  @Test
+  void twoMessagesInOneCommand_theSecondMeetsTheInstanceAsTheFirstLeftIt() {
+    String instance = runtime.startProcessInstanceByKey("wait").getId();
+    boolean[] reached = new boolean[3];
+
+    instances.together(() -> {
+      reached[0] = instances.messageReceived(instance, "Go", Map.of());
+      reached[1] = instances.messageReceived(instance, "Go", Map.of()); // no longer waits for it
+      reached[2] = instances.messageReceived(instance, "Next", Map.of()); // waits for it now
+    });
+
+    assertThat(reached).containsExactly(true, false, true);
+    assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count()).isZero();
+  }
+
+  private List<String> waitingAt(String instance) {
+    return runtime.getActiveActivityIds(instance);
+  }
+
+  /** The column each read of the table selects its rows by. */
+  private static List<String> reads(List<String> statements, String table) {
+    return statements.stream()
+        .map(sql -> sql.replaceAll("\\s+", " ").trim())
+        .filter(sql -> sql.startsWith("select * from " + table + " where"))
+        .map(sql -> sql.replaceAll(".* where \\(?(\\w+) = .*", "$1"))
+        .toList();
+  }
+}
