@@ -5,8 +5,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.ibatis.mapping.MappedStatement;
+import org.apache.ibatis.mapping.SqlCommandType;
+import org.apache.ibatis.scripting.defaults.RawSqlSource;
+import org.apache.ibatis.session.Configuration;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.db.ListQueryParameterObject;
 import org.camunda.bpm.engine.impl.event.EventType;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
@@ -23,12 +28,41 @@ import org.springframework.stereotype.Component;
 @Component
 public class ProcessInstances {
 
+  private static final String SUBSCRIPTIONS_OF_INSTANCE = "relaySelectEventSubscriptionsOfInstance";
+
   private final CommandExecutor commands;
 
   public ProcessInstances(ProcessEngine engine) {
     ProcessEngineConfigurationImpl configuration =
         (ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration();
     this.commands = configuration.getCommandExecutorTxRequired();
+    addSubscriptionsOfInstance(configuration);
+  }
+
+  /**
+   * The engine reads an instance's event subscriptions by a column it keeps no index on: a scan of
+   * every waiting instance's. This reads them through the instance's executions, by index both, into
+   * the engine's own entities.
+   */
+  private static void addSubscriptionsOfInstance(ProcessEngineConfigurationImpl engine) {
+    Configuration mybatis = engine.getSqlSessionFactory().getConfiguration();
+    synchronized (mybatis) {
+      if (mybatis.hasStatement(SUBSCRIPTIONS_OF_INSTANCE, false)) {
+        return;
+      }
+      String prefix = engine.getDatabaseTablePrefix();
+      String sql = "select S.* from " + prefix + "ACT_RU_EXECUTION E"
+          + " join " + prefix + "ACT_RU_EVENT_SUBSCR S on S.EXECUTION_ID_ = E.ID_"
+          + " where E.PROC_INST_ID_ = #{parameter}";
+      mybatis.addMappedStatement(
+          new MappedStatement.Builder(
+                  mybatis, SUBSCRIPTIONS_OF_INSTANCE,
+                  new RawSqlSource(mybatis, sql, ListQueryParameterObject.class),
+                  SqlCommandType.SELECT)
+              .resultMaps(List.of(mybatis.getResultMap(
+                  EventSubscriptionEntity.class.getName() + ".eventSubscriptionResultMap")))
+              .build());
+    }
   }
 
   /**
@@ -79,7 +113,7 @@ public class ProcessInstances {
   }
 
   /**
-   * The instance with its executions, event subscriptions and variables, in three statements:
+   * The instance with its event subscriptions, executions and variables, in three statements:
    * the engine would read them lazily, an execution and a list at a time (six statements for an
    * ACK). Null when it does not wait for the message, or when another commit moved it on between
    * the reads (a subscription's execution is gone: it waits no longer).
@@ -91,9 +125,11 @@ public class ProcessInstances {
     if (cached != null) {
       return cached; // this command has read it already: its tree is the one in memory
     }
+    @SuppressWarnings("unchecked")
     List<EventSubscriptionEntity> subscriptions =
-        context.getEventSubscriptionManager().findEventSubscriptionsByProcessInstanceId(
-            processInstanceId);
+        context.getDbEntityManager().selectList(
+            SUBSCRIPTIONS_OF_INSTANCE,
+            new ListQueryParameterObject(processInstanceId, 0, Integer.MAX_VALUE));
     if (subscriptions.stream().noneMatch(s -> isWaitingFor(s, messageName))) {
       return null;
     }
