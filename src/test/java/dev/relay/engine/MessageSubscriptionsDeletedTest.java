@@ -30,7 +30,7 @@ class MessageSubscriptionsDeletedTest {
     h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         new StandaloneInMemProcessEngineConfiguration();
-    configuration.setDataSource(StatementsNoted.on(h2, statements));
+    configuration.setDataSource(StatementsNoted.on(h2, statements::add));
     configuration.setJobExecutorActivate(false);
     configuration.setProcessEnginePlugins(List.of(new MessageSubscriptionsDeleted()));
     engine = configuration.buildProcessEngine();

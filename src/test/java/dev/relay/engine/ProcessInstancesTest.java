@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 class ProcessInstancesTest {
 
   private final List<String> statements = new CopyOnWriteArrayList<>();
+  // run once, on the thread about to read the instance's executions
+  private final AtomicReference<Runnable> beforeExecutionsRead = new AtomicReference<>();
   private ProcessEngine engine;
   private RuntimeService runtime;
   private ProcessInstances instances;
@@ -28,7 +31,15 @@ class ProcessInstancesTest {
     h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         new StandaloneInMemProcessEngineConfiguration();
-    configuration.setDataSource(StatementsNoted.on(h2, statements));
+    configuration.setDataSource(StatementsNoted.on(h2, sql -> {
+      statements.add(sql);
+      if (sql.replaceAll("\\s+", " ").contains("from ACT_RU_EXECUTION where PROC_INST_ID_")) {
+        Runnable meanwhile = beforeExecutionsRead.getAndSet(null);
+        if (meanwhile != null) {
+          meanwhile.run();
+        }
+      }
+    }));
     configuration.setJobExecutorActivate(false);
     engine = configuration.buildProcessEngine();
     runtime = engine.getRuntimeService();
@@ -98,6 +109,26 @@ class ProcessInstancesTest {
 
     assertThat(reached).containsExactly(true, false, true);
     assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count()).isZero();
+  }
+
+  @Test
+  void anInstanceMovedOnBetweenItsReads_isNoLongerWaiting() throws Exception {
+    String instance = runtime.startProcessInstanceByKey("wait").getId();
+    // another node's ACK commits after this one read the subscriptions, before the executions
+    beforeExecutionsRead.set(() -> {
+      Thread other = new Thread(() -> runtime.correlateMessage("Go"));
+      other.start();
+      try {
+        other.join();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+
+    assertThat(instances.messageReceived(instance, "Go", Map.of())).isFalse();
+
+    assertThat(beforeExecutionsRead.get()).isNull(); // it did come between the reads
+    assertThat(waitingAt(instance)).containsExactly("Task_After");
   }
 
   private List<String> waitingAt(String instance) {
