@@ -10,13 +10,16 @@ import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.TransactionState;
+import org.camunda.bpm.engine.impl.cmd.ExecuteJobsCmd;
 import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.Command;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.camunda.bpm.engine.impl.interceptor.Session;
 import org.camunda.bpm.engine.impl.interceptor.SessionFactory;
 import org.camunda.bpm.engine.impl.jobexecutor.ExecuteJobHelper;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutor;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
+import org.camunda.bpm.engine.impl.jobexecutor.JobFailureCollector;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
@@ -95,11 +98,13 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       job.setLockOwner(executor.getLockOwner());
       job.setLockExpirationTime(new Date(now.getTime() + executor.getLockTimeInMillis()));
       String jobId = job.getId();
+      String processInstanceId = job.getProcessInstanceId();
       ProcessEngineImpl engine = configuration.getProcessEngine();
       Context.getCommandContext()
           .getTransactionContext()
           .addTransactionListener(
-              TransactionState.COMMITTED, committed -> start(spring, engine, jobId));
+              TransactionState.COMMITTED,
+              committed -> start(spring, engine, jobId, processInstanceId));
     }
 
     private static boolean hasRoom(SpringJobExecutor executor) {
@@ -115,9 +120,10 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     }
   }
 
-  private static void start(SpringJobExecutor executor, ProcessEngineImpl engine, String jobId) {
+  private static void start(
+      SpringJobExecutor executor, ProcessEngineImpl engine, String jobId, String processInstanceId) {
     try {
-      executor.getTaskExecutor().execute(() -> run(executor, engine, jobId));
+      executor.getTaskExecutor().execute(() -> run(executor, engine, jobId, processInstanceId));
     } catch (RejectedExecutionException busy) {
       // every job thread busy and the queue full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
@@ -145,9 +151,11 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   /**
    * What the job executor's own runnable does for a batch of one, without waking acquisition
-   * afterwards: nothing new is waiting for it.
+   * afterwards: nothing new is waiting for it. The job's instance is read whole first, in the job's
+   * own command: this node knows which instance it is.
    */
-  private static void run(JobExecutor executor, ProcessEngineImpl engine, String jobId) {
+  private static void run(
+      JobExecutor executor, ProcessEngineImpl engine, String jobId, String processInstanceId) {
     CommandExecutor commands = engine.getProcessEngineConfiguration().getCommandExecutorTxRequired();
     if (!executor.isActive()) {
       unlock(commands, jobId);
@@ -160,8 +168,13 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     try {
       while (!queue.isEmpty()) {
         String next = queue.remove(0);
+        JobFailureCollector failures = new JobFailureCollector(next);
+        Command<Void> execute = new ExecuteJobsCmd(next, failures);
+        if (next.equals(jobId) && processInstanceId != null) {
+          execute = readingInstanceFirst(processInstanceId, jobId, execute);
+        }
         try {
-          ExecuteJobHelper.executeJob(next, commands);
+          ExecuteJobHelper.executeJob(next, commands, failures, execute);
         } catch (RuntimeException failure) {
           // the job's failure is already recorded on it (retries, incident); nothing to add
           log.debug("job {} failed", next, failure);
@@ -170,5 +183,13 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     } finally {
       Context.removeJobExecutorContext();
     }
+  }
+
+  private static Command<Void> readingInstanceFirst(
+      String processInstanceId, String jobId, Command<Void> execute) {
+    return context -> {
+      ProcessInstances.readForJob(context, processInstanceId, jobId);
+      return execute.execute(context);
+    };
   }
 }

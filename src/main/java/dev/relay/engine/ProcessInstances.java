@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.ibatis.mapping.MappedStatement;
 import org.apache.ibatis.mapping.SqlCommandType;
@@ -17,6 +18,8 @@ import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.engine.impl.util.BitMaskUtil;
 import org.springframework.stereotype.Component;
 
 /**
@@ -135,21 +138,65 @@ public class ProcessInstances {
     }
     List<ExecutionEntity> executions =
         context.getExecutionManager().findExecutionsByProcessInstanceId(processInstanceId);
-    Set<String> ids = executions.stream().map(ExecutionEntity::getId).collect(Collectors.toSet());
-    boolean whole = ids.contains(processInstanceId)
-        && subscriptions.stream().allMatch(s -> ids.contains(s.getExecutionId()))
-        && executions.stream().allMatch(
-            e -> e.getParentId() == null || ids.contains(e.getParentId()));
-    if (!whole) {
+    if (!isWhole(processInstanceId, executions, subscriptions, EventSubscriptionEntity::getExecutionId)) {
       return null;
     }
+    return restore(context, processInstanceId, executions, subscriptions, null);
+  }
+
+  /**
+   * Reads the instance of a job about to run whole, into the command's cache, a statement per
+   * table: its executions, its jobs, its variables. The engine, running the job, finds them there;
+   * it would read the job by id, its execution by id, the instance's executions, the execution's
+   * jobs and the instance's variables, one after the other. When the job is gone, or another
+   * commit moved the instance on between the reads, it restores nothing and the engine reads on its
+   * own, as always.
+   */
+  static void readForJob(CommandContext context, String processInstanceId, String jobId) {
+    List<ExecutionEntity> executions =
+        context.getExecutionManager().findExecutionsByProcessInstanceId(processInstanceId);
+    if (executions.isEmpty()) {
+      return;
+    }
+    List<JobEntity> jobs = context.getJobManager().findJobsByProcessInstanceId(processInstanceId);
+    if (jobs.stream().noneMatch(job -> job.getId().equals(jobId))
+        || !isWhole(processInstanceId, executions, jobs, JobEntity::getExecutionId)) {
+      return;
+    }
+    for (ExecutionEntity execution : executions) {
+      // every job of the instance is among those read: the engine may take each execution's
+      // list as complete, as it does for an execution stored with no job
+      execution.setCachedEntityState(
+          BitMaskUtil.setBitOff(execution.getCachedEntityStateRaw(), ExecutionEntity.JOBS_STATE_BIT));
+    }
+    restore(context, processInstanceId, executions, null, jobs);
+  }
+
+  /**
+   * Whether the rows make one tree: the instance and each execution's parent among the executions,
+   * each attached row's execution too. Reads are a statement each, so a commit can come between.
+   */
+  private static <T> boolean isWhole(
+      String processInstanceId, List<ExecutionEntity> executions, List<T> attached,
+      Function<T, String> executionOf) {
+    Set<String> ids = executions.stream().map(ExecutionEntity::getId).collect(Collectors.toSet());
+    return ids.contains(processInstanceId)
+        && attached.stream().allMatch(row -> ids.contains(executionOf.apply(row)))
+        && executions.stream().allMatch(
+            e -> e.getParentId() == null || ids.contains(e.getParentId()));
+  }
+
+  /** The instance's tree as the engine's migration parser restores it, with its variables read. */
+  private static ExecutionEntity restore(
+      CommandContext context, String processInstanceId, List<ExecutionEntity> executions,
+      List<EventSubscriptionEntity> subscriptions, List<JobEntity> jobs) {
     ExecutionEntity instance = executions.stream()
         .filter(ExecutionEntity::isProcessInstanceExecution).findFirst().orElseThrow();
     instance.restoreProcessInstance(
         executions, subscriptions,
         context.getVariableInstanceManager().findVariableInstancesByProcessInstanceId(
             processInstanceId),
-        null, null, null, null);
+        null, jobs, null, null);
     return instance;
   }
 
