@@ -24,9 +24,11 @@ class ProviderStatusLog {
       "insert into relay_provider_status (channel, provider_message_id, reference, status,"
           + " reported_at, received_at, outcome) values (?, ?, ?, ?, ?, ?, %s)";
 
+  // an index each, the message's own key first: one "or" over both columns read both indexes
   private static final String NOTED_OR_UNKNOWN =
-      "(select case when exists (select 1 from relay_message where channel = ?"
-          + " and (message_id = ? or provider_message_id = ?)) then 'NOTED' else 'UNKNOWN' end)";
+      "(select case when exists (select 1 from relay_message where message_id = ? and channel = ?)"
+          + " or exists (select 1 from relay_message where provider_message_id = ? and channel = ?)"
+          + " then 'NOTED' else 'UNKNOWN' end)";
 
   /**
    * Notes {@code sent} statuses, one statement each and one round trip for all, without a lock:
@@ -37,7 +39,8 @@ class ProviderStatusLog {
     jdbc.batchUpdate(
         INSERT.formatted(NOTED_OR_UNKNOWN),
         sent.stream()
-            .map(s -> arguments(s, s.channel(), s.reference(), s.providerMessageId()))
+            .map(s -> arguments(
+                s, s.reference(), s.channel(), s.providerMessageId(), s.channel()))
             .toList());
   }
 

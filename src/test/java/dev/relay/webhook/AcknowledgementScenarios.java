@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.delivery.MessageResendProcess;
 import dev.relay.room.RoomDeliveryProcess;
 import dev.relay.support.DeliveryIntegrationTest;
+import dev.relay.support.ProviderStub;
 import dev.relay.support.WebhookClient;
 import dev.relay.support.WebhookClient.Status;
 import java.time.Duration;
@@ -93,6 +94,14 @@ abstract class AcknowledgementScenarios extends DeliveryIntegrationTest {
         .containsExactly(
             "DELIVERED APPLIED", "DELIVERED DUPLICATE", "DELIVERED DUPLICATE", "DELIVERED DUPLICATE", "SENT NOTED");
     assertThat(provider.calls(id)).hasSize(1);
+
+    // known by its provider id alone, as a provider may report it
+    assertThat(patientWebhook.send(new Status(ProviderStub.providerId(id), null, "sent"))).isEqualTo(200);
+    assertThat(jdbc.queryForList(
+            "select status || ' ' || outcome from relay_provider_status"
+                + " where provider_message_id = ? and reference is null",
+            String.class, ProviderStub.providerId(id)))
+        .containsExactly("SENT NOTED");
   }
 
   @Test
@@ -270,14 +279,15 @@ abstract class AcknowledgementScenarios extends DeliveryIntegrationTest {
     assertThat(webhook.send(delivered(ghost))).isEqualTo(200);
     assertThat(webhook.send(new Status(ghostProviderId, null, "read"))).isEqualTo(200);
     assertThat(webhook.send(new Status(null, ghost, "failed"))).isEqualTo(200);
+    assertThat(webhook.send(new Status(ghostProviderId, ghost, "sent"))).isEqualTo(200);
 
-    assertThat(recordedStatuses(ghost)).containsExactly("DELIVERED UNKNOWN", "FAILED UNKNOWN");
+    assertThat(recordedStatuses(ghost)).containsExactly("DELIVERED UNKNOWN", "FAILED UNKNOWN", "SENT UNKNOWN");
     assertThat(
             jdbc.queryForList(
-                "select status || ' ' || outcome from relay_provider_status where provider_message_id = ?",
+                "select status || ' ' || outcome from relay_provider_status where provider_message_id = ? order by id",
                 String.class,
                 ghostProviderId))
-        .containsExactly("READ UNKNOWN");
+        .containsExactly("READ UNKNOWN", "SENT UNKNOWN");
     assertThat(api.get(ghost).getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
     assertThat(countMessages()).isEqualTo(messagesBefore);
     assertThat(jdbc.queryForObject(
