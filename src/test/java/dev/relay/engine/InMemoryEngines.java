@@ -31,6 +31,18 @@ final class InMemoryEngines {
         .deploy();
   }
 
+  /** Runs the work on a thread, and so a connection, of its own, as another node would; waits. */
+  static void onAnotherThread(Runnable work) {
+    Thread other = new Thread(work);
+    other.start();
+    try {
+      other.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The JDBC URL of the engine's database, for a connection of the test's own. */
   static String url(String database) {
     return "jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1";

@@ -9,12 +9,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.model.bpmn.Bpmn;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class JobsRunWhereCreatedReadsTest {
 
   private final List<String> jobStatements = new CopyOnWriteArrayList<>();
   private final List<String> dispatched = new CopyOnWriteArrayList<>();
-  // run once, on the job's thread, as it is about to read the instance's executions
+  // another node's commit, once, as the instance's executions are about to be read
   private final AtomicReference<Runnable> beforeExecutionsRead = new AtomicReference<>();
   private final ExecutorService jobThread =
       Executors.newSingleThreadExecutor(task -> new Thread(task, JOB_THREAD));
@@ -39,21 +39,13 @@ class JobsRunWhereCreatedReadsTest {
 
   @BeforeEach
   void engine() {
-    JdbcDataSource h2 = new JdbcDataSource();
-    h2.setURL(InMemoryEngines.url("jobs-run-where-created-reads"));
-    h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         InMemoryEngines.with("jobs-run-where-created-reads", new JobsRunWhereCreated());
-    configuration.setDataSource(StatementsNoted.on(h2, sql -> {
-      if (!Thread.currentThread().getName().equals(JOB_THREAD)) {
-        return;
-      }
-      jobStatements.add(sql.replaceAll("\\s+", " ").trim());
-      if (sql.replaceAll("\\s+", " ").contains("from ACT_RU_EXECUTION where PROC_INST_ID_")) {
-        Runnable meanwhile = beforeExecutionsRead.getAndSet(null);
-        if (meanwhile != null) {
-          meanwhile.run();
-        }
+    Consumer<String> meanwhile = StatementsNoted.beforeExecutionsRead(beforeExecutionsRead);
+    configuration.setDataSource(StatementsNoted.onH2("jobs-run-where-created-reads", sql -> {
+      if (Thread.currentThread().getName().equals(JOB_THREAD)) {
+        jobStatements.add(sql.replaceAll("\\s+", " ").trim());
+        meanwhile.accept(sql);
       }
     }));
     configuration.setJobExecutor(new ActiveJobExecutor());
@@ -98,16 +90,8 @@ class JobsRunWhereCreatedReadsTest {
 
   @Test
   void anInstanceCancelledBetweenItsReads_runsNothing() throws Exception {
-    beforeExecutionsRead.set(() -> {
-      Thread other = new Thread(() -> runtime.deleteProcessInstance(
-          runtime.createProcessInstanceQuery().singleResult().getId(), "cancelled"));
-      other.start();
-      try {
-        other.join();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    beforeExecutionsRead.set(() -> runtime.deleteProcessInstance(
+        runtime.createProcessInstanceQuery().singleResult().getId(), "cancelled"));
 
     String instance = start("m-1");
 

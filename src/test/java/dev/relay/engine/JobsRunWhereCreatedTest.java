@@ -60,7 +60,7 @@ class JobsRunWhereCreatedTest {
 
   @Test
   void aRefusedJobGoneMeanwhile_stillWakesAcquisition_withoutAnError() throws InterruptedException {
-    beforeRefusing = instance -> onAnotherThread(
+    beforeRefusing = instance -> InMemoryEngines.onAnotherThread(
         () -> engine.getRuntimeService().deleteProcessInstance(instance, "cancelled"));
     ListAppender<ILoggingEvent> engineLog = new ListAppender<>();
     Logger engineLogger = (Logger) LoggerFactory.getLogger("org.camunda.bpm.engine");
@@ -79,16 +79,6 @@ class JobsRunWhereCreatedTest {
 
   private static String lockOwnerOf(Job job) {
     return ((JobEntity) job).getLockOwner();
-  }
-
-  private static void onAnotherThread(Runnable work) {
-    Thread thread = new Thread(work);
-    thread.start();
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** Active without acquisition running; its job threads refuse everything, as a full queue. */

@@ -12,7 +12,6 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.SignalEventDefinition;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,12 +24,9 @@ class MessageSubscriptionsDeletedTest {
 
   @BeforeEach
   void engine() {
-    JdbcDataSource h2 = new JdbcDataSource();
-    h2.setURL("jdbc:h2:mem:message-subscriptions;DB_CLOSE_DELAY=-1");
-    h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         new StandaloneInMemProcessEngineConfiguration();
-    configuration.setDataSource(StatementsNoted.on(h2, statements::add));
+    configuration.setDataSource(StatementsNoted.onH2("message-subscriptions", statements::add));
     configuration.setJobExecutorActivate(false);
     configuration.setProcessEnginePlugins(List.of(new MessageSubscriptionsDeleted()));
     engine = configuration.buildProcessEngine();

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.model.bpmn.Bpmn;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ProcessInstancesTest {
 
   private final List<String> statements = new CopyOnWriteArrayList<>();
-  // run once, on the thread about to read the instance's executions
+  // another node's commit, once, as the instance's executions are about to be read
   private final AtomicReference<Runnable> beforeExecutionsRead = new AtomicReference<>();
   private ProcessEngine engine;
   private RuntimeService runtime;
@@ -26,20 +26,11 @@ class ProcessInstancesTest {
 
   @BeforeEach
   void engine() {
-    JdbcDataSource h2 = new JdbcDataSource();
-    h2.setURL(InMemoryEngines.url("process-instances"));
-    h2.setUser("sa");
     StandaloneInMemProcessEngineConfiguration configuration =
         new StandaloneInMemProcessEngineConfiguration();
-    configuration.setDataSource(StatementsNoted.on(h2, sql -> {
-      statements.add(sql);
-      if (sql.replaceAll("\\s+", " ").contains("from ACT_RU_EXECUTION where PROC_INST_ID_")) {
-        Runnable meanwhile = beforeExecutionsRead.getAndSet(null);
-        if (meanwhile != null) {
-          meanwhile.run();
-        }
-      }
-    }));
+    Consumer<String> noted = statements::add;
+    configuration.setDataSource(StatementsNoted.onH2(
+        "process-instances", noted.andThen(StatementsNoted.beforeExecutionsRead(beforeExecutionsRead))));
     configuration.setJobExecutorActivate(false);
     engine = configuration.buildProcessEngine();
     runtime = engine.getRuntimeService();
@@ -112,18 +103,10 @@ class ProcessInstancesTest {
   }
 
   @Test
-  void anInstanceMovedOnBetweenItsReads_isNoLongerWaiting() throws Exception {
+  void anInstanceMovedOnBetweenItsReads_isNoLongerWaiting() {
     String instance = runtime.startProcessInstanceByKey("wait").getId();
     // another node's ACK commits after this one read the subscriptions, before the executions
-    beforeExecutionsRead.set(() -> {
-      Thread other = new Thread(() -> runtime.correlateMessage("Go"));
-      other.start();
-      try {
-        other.join();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    beforeExecutionsRead.set(() -> runtime.correlateMessage("Go"));
 
     assertThat(instances.messageReceived(instance, "Go", Map.of())).isFalse();
 

@@ -4,13 +4,39 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
 
 /** A data source that hands the SQL of every statement prepared on its connections to a consumer. */
 final class StatementsNoted {
 
   private StatementsNoted() {}
+
+  /** The in-memory H2 database of this package's engines ({@link InMemoryEngines#url}), noted. */
+  static DataSource onH2(String database, Consumer<String> prepared) {
+    JdbcDataSource h2 = new JdbcDataSource();
+    h2.setURL(InMemoryEngines.url(database));
+    h2.setUser("sa");
+    return on(h2, prepared);
+  }
+
+  /**
+   * Another commit between an instance's reads: the work set, run once on a thread of its own
+   * (a connection of its own) while the noting thread is about to read an instance's executions.
+   */
+  static Consumer<String> beforeExecutionsRead(AtomicReference<Runnable> meanwhile) {
+    return sql -> {
+      if (!sql.replaceAll("\\s+", " ").contains("from ACT_RU_EXECUTION where PROC_INST_ID_")) {
+        return;
+      }
+      Runnable work = meanwhile.getAndSet(null);
+      if (work != null) {
+        InMemoryEngines.onAnotherThread(work);
+      }
+    };
+  }
 
   static DataSource on(DataSource target, Consumer<String> prepared) {
     return (DataSource) Proxy.newProxyInstance(
