@@ -138,7 +138,8 @@ public class ProcessInstances {
     }
     List<ExecutionEntity> executions =
         context.getExecutionManager().findExecutionsByProcessInstanceId(processInstanceId);
-    if (!isWhole(processInstanceId, executions, subscriptions, EventSubscriptionEntity::getExecutionId)) {
+    if (!isWhole(
+        processInstanceId, executions, subscriptions, EventSubscriptionEntity::getExecutionId)) {
       return null;
     }
     return restore(context, processInstanceId, executions, subscriptions, null);
