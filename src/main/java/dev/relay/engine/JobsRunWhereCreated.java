@@ -33,7 +33,8 @@ import org.springframework.stereotype.Component;
  * Runs a job that is due now on the node whose transaction created it, right after that
  * transaction commits, instead of leaving it for job acquisition to find: the room's next dispatch,
  * created by the ACK's webhook or by intake, starts at once and without acquisition's query, lock
- * update and commit.
+ * update and commit. Knowing the job's instance, its command reads that instance whole first
+ * ({@link ProcessInstances#readForJob}), a statement per table, instead of the engine's lazy reads.
  *
  * <p>The job is inserted already locked by this node for the job executor's lock time, so no other
  * node takes it meanwhile; should this node die first, the lock expires and any node acquires it as
