@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
+import org.camunda.bpm.engine.impl.ProcessEngineLogger;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cfg.TransactionState;
@@ -14,6 +15,7 @@ import org.camunda.bpm.engine.impl.cmd.ExecuteJobsCmd;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.Command;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
+import org.camunda.bpm.engine.impl.interceptor.ProcessDataContext;
 import org.camunda.bpm.engine.impl.interceptor.Session;
 import org.camunda.bpm.engine.impl.interceptor.SessionFactory;
 import org.camunda.bpm.engine.impl.jobexecutor.ExecuteJobHelper;
@@ -24,8 +26,6 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 
@@ -47,8 +47,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
-
-  private static final Logger log = LoggerFactory.getLogger(JobsRunWhereCreated.class);
 
   private static final ExecutorService UNLOCKER =
       Executors.newSingleThreadExecutor(
@@ -122,7 +120,10 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   }
 
   private static void start(
-      SpringJobExecutor executor, ProcessEngineImpl engine, String jobId, String processInstanceId) {
+      SpringJobExecutor executor,
+      ProcessEngineImpl engine,
+      String jobId,
+      String processInstanceId) {
     try {
       executor.getTaskExecutor().execute(() -> run(executor, engine, jobId, processInstanceId));
     } catch (RejectedExecutionException busy) {
@@ -157,7 +158,8 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    */
   private static void run(
       JobExecutor executor, ProcessEngineImpl engine, String jobId, String processInstanceId) {
-    CommandExecutor commands = engine.getProcessEngineConfiguration().getCommandExecutorTxRequired();
+    ProcessEngineConfigurationImpl configuration = engine.getProcessEngineConfiguration();
+    CommandExecutor commands = configuration.getCommandExecutorTxRequired();
     if (!executor.isActive()) {
       unlock(commands, jobId);
       return;
@@ -175,10 +177,15 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
           execute = readingInstanceFirst(processInstanceId, jobId, execute);
         }
         try {
-          ExecuteJobHelper.executeJob(next, commands, failures, execute);
-        } catch (RuntimeException failure) {
-          // the job's failure is already recorded on it (retries, incident); nothing to add
-          log.debug("job {} failed", next, failure);
+          ExecuteJobHelper.executeJob(next, commands, failures, execute, configuration);
+        } catch (Throwable failure) {
+          // recorded on the job already (retries, incident); logged as the job executor's own
+          // runs log it, so that a failure reads the same whichever thread ran the job
+          if (ProcessEngineLogger.shouldLogJobException(configuration, failures.getJob())) {
+            ExecuteJobHelper.LOGGING_HANDLER.exceptionWhileExecutingJob(next, failure);
+          }
+        } finally {
+          new ProcessDataContext(configuration).clearMdc(); // a failed command's leftovers
         }
       }
     } finally {

@@ -2,6 +2,10 @@ package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,18 +17,20 @@ import java.util.function.Consumer;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * A job run where it was created reads its instance whole before it runs: a statement per table,
  * where the engine would read the job, its execution, the instance's executions and the execution's
- * jobs one after the other.
+ * jobs one after the other. It fails as a job the job executor acquired fails.
  */
-class JobsRunWhereCreatedReadsTest {
+class JobsRunWhereCreatedRunTest {
 
   private static final String JOB_THREAD = "job-thread";
 
@@ -101,10 +107,38 @@ class JobsRunWhereCreatedReadsTest {
     assertThat(engine.getManagementService().createJobQuery().count()).isZero();
   }
 
+  @Test
+  void aJobThatFails_keepsItsRetries_andIsLoggedAsTheJobExecutorLogsIt() throws Exception {
+    ListAppender<ILoggingEvent> jobExecutorLog = new ListAppender<>();
+    Logger jobExecutorLogger =
+        (Logger) LoggerFactory.getLogger("org.camunda.bpm.engine.jobexecutor");
+    jobExecutorLogger.addAppender(jobExecutorLog);
+    jobExecutorLog.start();
+    try {
+      String instance = start(Map.of()); // no messageId: the task's expression fails
+
+      assertThat(dispatched).isEmpty();
+      Job job = engine.getManagementService().createJobQuery().processInstanceId(instance)
+          .singleResult();
+      assertThat(job.getRetries()).isEqualTo(2);
+      assertThat(job.getExceptionMessage()).contains("messageId");
+      assertThat(jobExecutorLog.list)
+          .filteredOn(event -> event.getLevel() == Level.WARN)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .singleElement()
+          .satisfies(message -> assertThat(message).contains("ENGINE-14006", job.getId()));
+    } finally {
+      jobExecutorLogger.detachAppender(jobExecutorLog);
+    }
+  }
+
   /** Starts an instance and waits until its dispatch job, handed over at the commit, has run. */
   private String start(String messageId) throws Exception {
-    String instance = runtime.startProcessInstanceByKey("dispatch", Map.of("messageId", messageId))
-        .getId();
+    return start(Map.of("messageId", messageId));
+  }
+
+  private String start(Map<String, Object> variables) throws Exception {
+    String instance = runtime.startProcessInstanceByKey("dispatch", variables).getId();
     jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS); // queued behind the job
     return instance;
   }
