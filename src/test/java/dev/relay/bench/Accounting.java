@@ -89,6 +89,9 @@ final class Accounting {
 
     /** In microseconds since the epoch; 0 if request i got no 202. */
     long acceptedAtMicros(int i);
+
+    /** From request i's scheduled send to its 202, in microseconds; 0 if no 202 came. */
+    long latencyMicros(int i);
   }
 
   /** A stored message; {@code live} when its delivery process instance is still running. */
@@ -211,6 +214,28 @@ final class Accounting {
     return new Outcome(accepted, delivered, pending, givenUp, lost, lostExamples,
         storedWithout202, violations, order, ackToNext, p99BySecond, handOvers, overtakes,
         droppedAckStalls);
+  }
+
+  /** The hand-overs whose ACK was sent at {@code fromMicros} (since the epoch) or later. */
+  static Histogram ackToNextDispatchFrom(List<HandOver> handOvers, long fromMicros) {
+    Histogram micros = new Histogram(3);
+    handOvers.stream()
+        .filter(h -> h.ackSentAt() >= fromMicros)
+        .forEach(h -> micros.recordValue(h.latencyMicros()));
+    return micros;
+  }
+
+  /** The 202s of the requests scheduled at {@code fromMicros} (since the epoch) or later. */
+  static Histogram intakeFrom(Intake load, long fromMicros) {
+    Histogram micros = new Histogram(3);
+    for (int i = 0; i < load.count(); i++) {
+      long accepted = load.acceptedAtMicros(i);
+      long latency = load.latencyMicros(i);
+      if (accepted != 0 && accepted - latency >= fromMicros) {
+        micros.recordValue(latency);
+      }
+    }
+    return micros;
   }
 
   /**

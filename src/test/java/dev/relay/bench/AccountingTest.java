@@ -3,11 +3,13 @@ package dev.relay.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.bench.Accounting.FirstAttempt;
+import dev.relay.bench.Accounting.HandOver;
 import dev.relay.bench.Accounting.Row;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +20,9 @@ class AccountingTest {
 
   /** room-0 gets messages 1..3 in a row (room-0.1, room-0.2, room-0.3), all answered 202. */
   private final long[] acceptedAt = {1_000, 1_010, 1_020};
+
+  /** Their 202s came this long after their scheduled sends: scheduled at 900, 810 and 720. */
+  private final long[] latency = {100, 200, 300};
 
   private final Accounting.Intake load = new Accounting.Intake() {
     @Override
@@ -34,9 +39,29 @@ class AccountingTest {
     public long acceptedAtMicros(int i) {
       return acceptedAt[i];
     }
+
+    @Override
+    public long latencyMicros(int i) {
+      return latency[i];
+    }
   };
 
   private final Map<String, Row> rows = new HashMap<>();
+
+  @Test
+  void settledFigures_leaveOutRequestsScheduledAndAcksSentBeforeTheirStart() {
+    Histogram intake = Accounting.intakeFrom(load, 810);
+
+    assertThat(intake.getTotalCount()).isEqualTo(2); // scheduled at 900 and 810, not 720
+    assertThat(intake.getMaxValue()).isEqualTo(200);
+
+    Histogram handOvers = Accounting.ackToNextDispatchFrom(List.of(
+        new HandOver("room-0.1", "room-0.2", 100, 110, 90, 150),
+        new HandOver("room-0.2", "room-0.3", 200, 210, 190, 400)), 200);
+
+    assertThat(handOvers.getTotalCount()).isEqualTo(1); // the ACK sent at 200, not the one at 100
+    assertThat(handOvers.getMaxValue()).isEqualTo(190); // its 2xx at 210, the next dispatch at 400
+  }
 
   @Test
   void firstAttemptsInSequenceOrder_noViolation() {

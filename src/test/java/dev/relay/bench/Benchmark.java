@@ -219,10 +219,21 @@ public final class Benchmark {
       Map<String, Double> requestCost = requestCost(nodes.get(0));
       nodes.forEach(ChildJvm::close); // their access logs are complete once they have stopped
       AccessLog.Times inRelay = AccessLog.read(accessLogs, startMicros / 1000, loadEndMillis);
+      Result.Settled settled = null;
+      if (options.settles()) {
+        long settledMicros = startMicros + options.settle().toNanos() / 1_000;
+        settled = new Result.Settled(
+            options.settle().toMillis() / 1000.0,
+            Result.Latency.of(
+                Accounting.ackToNextDispatchFrom(outcome.handOvers(), settledMicros)),
+            Result.Latency.of(Accounting.intakeFrom(load, settledMicros)),
+            Result.Latency.of(
+                AccessLog.read(accessLogs, settledMicros / 1000, loadEndMillis).intake()));
+      }
       List<Sample> samples = sampler.samples();
       Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
-          largestTables, openRooms, inRelay, requestCost);
+          largestTables, openRooms, inRelay, settled, requestCost);
       Report.write(result, names, samples, outcome, title(), options.out());
       if (countingStatements) {
         Files.write(options.out().resolve("statements.csv"), statements);
@@ -295,7 +306,8 @@ public final class Benchmark {
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
       Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
       List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
-      Result.OpenRooms openRooms, AccessLog.Times inRelay, Map<String, Double> requestCost) {
+      Result.OpenRooms openRooms, AccessLog.Times inRelay, Result.Settled settled,
+      Map<String, Double> requestCost) {
     // the steady part of the load: after it has settled, before the drain
     double settling = Math.min(10, loadSeconds / 5);
     int from = (int) samples.stream().filter(s -> s.t() <= settling).count();
@@ -369,6 +381,7 @@ public final class Benchmark {
         Result.Latency.of(sampler.intakeLatency()),
         Result.Latency.of(inRelay.intake()),
         Result.Latency.of(inRelay.webhook()),
+        settled,
         outcome.delivered(),
         outcome.pending(),
         outcome.givenUp(),

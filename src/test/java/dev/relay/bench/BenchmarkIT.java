@@ -17,7 +17,7 @@ class BenchmarkIT {
     Path out = out("one-node");
 
     Result result = Benchmark.run(Options.parse("--rooms=20", "--messages-per-room=5",
-        "--rate=20", "--duration=5s", "--warm-up=1s", "--drain-timeout=120s",
+        "--rate=20", "--duration=5s", "--warm-up=1s", "--settle=3s", "--drain-timeout=120s",
         "--request-cost=50", "--out=" + out));
 
     assertThat(result.intakeRequests().accepted()).isEqualTo(100);
@@ -27,6 +27,14 @@ class BenchmarkIT {
     assertThat(result.intakeInRelay().count())
         .as("the load's intakes in the node's access log, not the warm-up's").isEqualTo(100);
     assertThat(result.webhookInRelay().count()).isPositive();
+    assertThat(result.settled()).satisfies(settled -> {
+      assertThat(settled.afterSeconds()).isEqualTo(3);
+      // the last 2 of the load's 5 seconds: ~40 of its 100 requests
+      assertThat(settled.intake().count()).isBetween(30L, 50L);
+      assertThat(settled.intakeInRelay().count()).isBetween(30L, 50L);
+      assertThat(settled.ackToNextDispatch().count())
+          .isPositive().isLessThan(result.ackToNextDispatch().count());
+    });
     assertThat(result.processes()).filteredOn(p -> p.name().equals("relay-1")).singleElement()
         .satisfies(node -> assertThat(node.cpuMsPerMessageLastMinute())
             .as("the warm figure: the node's CPU over the messages the load's end delivered")
@@ -51,6 +59,7 @@ class BenchmarkIT {
     assertThat(result.delivered()).as("delivered; %s", result.problems()).isEqualTo(40);
     assertThat(result.processes()).extracting(Result.ProcessFigures::name)
         .containsExactly("relay-1", "relay-2", "simulator", "postgres", "harness");
+    assertThat(result.settled()).as("a load no longer than --settle (120 s)").isNull();
   }
 
   /** Under the build directory (-DbuildDir=... included), beside the test classes. */

@@ -136,6 +136,9 @@ final class LoadGenerator implements Accounting.Intake {
   /** By request index: when its 202 arrived, in microseconds since the epoch; 0 if none did. */
   private final AtomicLongArray acceptedAtMicros;
 
+  /** By request index: from its scheduled send to its 202, in microseconds. */
+  private final AtomicLongArray latencyMicros;
+
   private final Recorder latency = new Recorder(3);
   private final LongAdder sent = new LongAdder();
   private final LongAdder sentInInterval = new LongAdder();
@@ -152,6 +155,7 @@ final class LoadGenerator implements Accounting.Intake {
     this.workload = workload;
     this.count = count;
     this.acceptedAtMicros = new AtomicLongArray(count);
+    this.latencyMicros = new AtomicLongArray(count);
   }
 
   /**
@@ -207,6 +211,11 @@ final class LoadGenerator implements Accounting.Intake {
     return acceptedAtMicros.get(i);
   }
 
+  @Override
+  public long latencyMicros(int i) {
+    return latencyMicros.get(i);
+  }
+
   long sent() {
     return sent.sum();
   }
@@ -260,6 +269,7 @@ final class LoadGenerator implements Accounting.Intake {
           if (error != null) {
             failed.increment();
           } else if (response == 202) {
+            latencyMicros.set(i, micros);
             acceptedAtMicros.set(i, nowMicros());
             latency.recordValue(micros);
             accepted.increment();

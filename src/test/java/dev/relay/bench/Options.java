@@ -36,6 +36,7 @@ record Options(
     AckGateSetting ackGateTimeout,
     Duration drainTimeout,
     Duration warmUp,
+    Duration settle,
     String heap,
     List<String> relayJvmArgs,
     Path relayJava,
@@ -79,6 +80,9 @@ record Options(
         --drain-timeout=60s       how long to wait after the load for the last ACKs
         --warm-up=60s             unmeasured load at the same rate first, in rooms of their own,
                                   so that the JIT has compiled the hot paths (0s: none)
+        --settle=120s             the load's first part that the "settled" latencies leave out: a
+                                  node may still be catching up there after its warm-up (0s: no
+                                  settled figures)
         --heap=1g                 -Xmx of each Relay node and of the simulator
         --relay-jvm-args=         more JVM options of each Relay node, space-separated, e.g.
                                   -XX:StartFlightRecording=filename=relay.jfr,settings=profile;
@@ -116,6 +120,7 @@ record Options(
     DEFAULTS.put("ack-gate-timeout", "2s");
     DEFAULTS.put("drain-timeout", "60s");
     DEFAULTS.put("warm-up", "60s");
+    DEFAULTS.put("settle", "120s");
     DEFAULTS.put("heap", "1g");
     DEFAULTS.put("relay-jvm-args", "");
     DEFAULTS.put("relay-java", "");
@@ -129,6 +134,7 @@ record Options(
     require(rate > 0 && !duration.isNegative() && !duration.isZero(), "rate and duration must be > 0");
     require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
     require(!warmUp.isNegative(), "warm-up must be >= 0");
+    require(!settle.isNegative(), "settle must be >= 0");
     require(!callbackBatch.isNegative(), "callback-batch must be >= 0");
     require(requestCost >= 0, "request-cost must be >= 0");
   }
@@ -166,6 +172,7 @@ record Options(
           AckGateSetting.valueOf(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
           duration(values.get("warm-up")),
+          duration(values.get("settle")),
           values.get("heap"),
           withCollector(words(values.get("relay-jvm-args"))),
           values.get("relay-java").isBlank()
@@ -183,6 +190,11 @@ record Options(
     return messagesIn(duration);
   }
 
+  /** Whether the load runs past {@code settle}, so that it has settled figures. */
+  boolean settles() {
+    return !settle.isZero() && settle.compareTo(duration) < 0;
+  }
+
   /** Messages the warm-up sends: rate x warm-up. */
   int warmUpMessages() {
     return messagesIn(warmUp);
@@ -197,12 +209,12 @@ record Options(
     return String.format(Locale.ROOT,
         "--rooms=%d --messages-per-room=%d --rate=%s --duration=%ss --ack-delay=%dms"
             + " --ack-jitter=%dms --callback-batch=%dms --drop-rate=%s --nodes=%d --intake=%s --open-rooms=%d --pg=%s"
-            + " --ack-gate-timeout=%s --warm-up=%ss",
+            + " --ack-gate-timeout=%s --warm-up=%ss --settle=%ss",
         rooms, messagesPerRoom, number(rate), number(duration.toMillis() / 1000.0),
         ackDelay.toMillis(), ackJitter.toMillis(), callbackBatch.toMillis(), number(dropRate), nodes,
         intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
-        number(warmUp.toMillis() / 1000.0))
+        number(warmUp.toMillis() / 1000.0), number(settle.toMillis() / 1000.0))
         // the node's collector among them: a figure depends on it
         + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\""
         + (relayJava.equals(ChildJvm.OWN_JAVA) ? "" : " --relay-java=" + relayJava);

@@ -65,6 +65,13 @@ final class Report {
     rows.add(row("intake in Relay (Tomcat: request read -> 202 written) p50 / p99 / max",
         ms(r.intakeInRelay())));
     rows.add(row("webhook in Relay (Tomcat) p50 / p99 / max", ms(r.webhookInRelay())));
+    if (r.settled() != null) {
+      String after = ", after the load's first " + f(r.settled().afterSeconds()) + " s";
+      rows.add(row("ACK -> next dispatch p50 / p99 / max" + after,
+          ms(r.settled().ackToNextDispatch())));
+      rows.add(row("intake POST -> 202 p50 / p99 / max" + after, ms(r.settled().intake())));
+      rows.add(row("intake in Relay p50 / p99 / max" + after, ms(r.settled().intakeInRelay())));
+    }
     rows.add(row("messages lost", Long.toString(r.lost())));
     rows.add(row("ordering violations", Long.toString(r.orderViolations())));
     rows.add(row("overtakes (next message before the previous one's ACK)",

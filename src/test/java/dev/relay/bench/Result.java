@@ -17,6 +17,8 @@ import org.HdrHistogram.Histogram;
  *     to writing the 202 (access logs); the rest of {@code intake} is the client's side, the
  *     network stack and the wait for a core
  * @param webhookInRelay the simulator's status callbacks, timed the same way
+ * @param settled the same latencies once the load has run {@code --settle}; null when it is not
+ *     longer than that
  * @param pending accepted, not delivered, in their resend schedule with a live delivery
  * @param lost accepted, yet neither delivered, pending nor given up: must be 0
  * @param orderViolations first attempts out of sequence order, seen by the simulator: must be 0
@@ -48,6 +50,7 @@ record Result(
     Latency intake,
     Latency intakeInRelay,
     Latency webhookInRelay,
+    Settled settled,
     long delivered,
     long pending,
     long givenUp,
@@ -72,6 +75,15 @@ record Result(
    */
   record Intake(long scheduled, long sent, long accepted, long skipped, long failed,
       Map<Integer, Long> otherAnswers, long storedWithout202) {}
+
+  /**
+   * Latencies of the load after its first {@code afterSeconds}: a node loaded right after its
+   * warm-up may still be catching up with its first minute (the JIT, the collector's sizing), and
+   * that minute can make the whole load's p99 on its own. Hand-overs by when their ACK was sent,
+   * intake requests by when they were scheduled.
+   */
+  record Settled(
+      double afterSeconds, Latency ackToNextDispatch, Latency intake, Latency intakeInRelay) {}
 
   record Latency(long count, double p50Ms, double p99Ms, double maxMs) {
     static Latency of(Histogram micros) {
