@@ -69,7 +69,8 @@ final class Report {
       String after = ", after the load's first " + f(r.settled().afterSeconds()) + " s";
       rows.add(row("ACK -> next dispatch p50 / p99 / max" + after,
           ms(r.settled().ackToNextDispatch())));
-      rows.add(row("intake POST -> 202 p50 / p99 / max" + after, ms(r.settled().intake())));
+      rows.add(row("intake POST -> 202 (kafka: record -> broker ack) p50 / p99 / max" + after,
+          ms(r.settled().intake())));
       rows.add(row("intake in Relay p50 / p99 / max" + after, ms(r.settled().intakeInRelay())));
     }
     rows.add(row("messages lost", Long.toString(r.lost())));
