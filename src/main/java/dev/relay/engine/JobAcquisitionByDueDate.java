@@ -6,6 +6,7 @@ import java.sql.Statement;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.db.sql.DbSqlSessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -18,6 +19,13 @@ import org.springframework.stereotype.Component;
  * dates no longer looks at jobs without one: jobs created before the setting was on (an upgraded
  * database) get theirs here, or they would never run.
  *
+ * <p>On PostgreSQL a second, partial index holds only the locked exclusive jobs. Acquisition skips
+ * a job whose instance has one of them running; PostgreSQL answers that by collecting them first,
+ * which without the index is a scan of the whole job table. The table churns (a dispatch job and
+ * a gate timer inserted and deleted per message) and carries tens of thousands of dead rows between
+ * two vacuums: on a node behind, which acquires often, that scan made acquisition PostgreSQL's
+ * costliest statement (docs/benchmarks.md, session 21). H2 has no partial indexes.
+ *
  * <p>The engine creates its own tables, so this runs once they exist, not in Flyway.
  */
 @Component
@@ -26,6 +34,7 @@ class JobAcquisitionByDueDate extends AbstractProcessEnginePlugin {
   private static final Logger log = LoggerFactory.getLogger(JobAcquisitionByDueDate.class);
 
   static final String INDEX = "relay_job_due_date";
+  static final String LOCKS_INDEX = "relay_job_exclusive_lock";
 
   @Override
   public void postProcessEngineBuild(ProcessEngine engine) {
@@ -35,6 +44,10 @@ class JobAcquisitionByDueDate extends AbstractProcessEnginePlugin {
     try (Connection connection = configuration.getDataSource().getConnection();
         Statement statement = connection.createStatement()) {
       statement.execute("create index if not exists " + INDEX + " on act_ru_job (duedate_)");
+      if (DbSqlSessionFactory.POSTGRES.equals(configuration.getDatabaseType())) {
+        statement.execute("create index if not exists " + LOCKS_INDEX
+            + " on act_ru_job (lock_exp_time_) where lock_owner_ is not null and exclusive_");
+      }
       if (configuration.isEnsureJobDueDateNotNull()) {
         int dated = statement.executeUpdate(
             "update act_ru_job set duedate_ = current_timestamp where duedate_ is null");
