@@ -38,9 +38,13 @@ final class StatementsNoted {
     };
   }
 
+  /** A pool stays closeable through it: Spring closes a data source bean by its close method. */
   static DataSource on(DataSource target, Consumer<String> prepared) {
+    Class<?>[] types = target instanceof AutoCloseable
+        ? new Class<?>[] {DataSource.class, AutoCloseable.class}
+        : new Class<?>[] {DataSource.class};
     return (DataSource) Proxy.newProxyInstance(
-        StatementsNoted.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        StatementsNoted.class.getClassLoader(), types,
         (proxy, method, args) -> {
           Object result = invoke(method, target, args);
           return result instanceof Connection connection ? on(connection, prepared) : result;
