@@ -10,22 +10,28 @@ import org.springframework.stereotype.Component;
 
 /**
  * Health component {@code jobExecutor}, in place of the Camunda starter's: whether this node's job
- * executor runs (DOWN: it delivers nothing), and how busy its threads and queue are. A full queue
- * is no fault (jobs then wait for acquisition), so it stays UP.
+ * executor runs (DOWN: it delivers nothing), how busy its threads and queue are, and how many jobs
+ * created here wait in the node's line for the queue ({@link JobsRunWhereCreated}). A full queue
+ * is no fault (jobs then wait in that line or for acquisition), so it stays UP.
  */
 @Component("jobExecutorHealthIndicator")
 class JobExecutorHealth implements HealthIndicator {
 
   private final JobExecutor executor;
+  private final JobsRunWhereCreated handOvers;
 
-  JobExecutorHealth(JobExecutor executor) {
+  JobExecutorHealth(JobExecutor executor, JobsRunWhereCreated handOvers) {
     this.executor = executor;
+    this.handOvers = handOvers;
   }
 
   @Override
   public Health health() {
     Health.Builder health = executor.isActive() ? Health.up() : Health.down();
-    health.withDetail("active", executor.isActive()).withDetail("lockOwner", executor.getLockOwner());
+    health
+        .withDetail("active", executor.isActive())
+        .withDetail("lockOwner", executor.getLockOwner())
+        .withDetail("waitingInLine", handOvers.waiting());
     if (executor instanceof SpringJobExecutor spring
         && spring.getTaskExecutor() instanceof ThreadPoolTaskExecutor tasks
         && tasks.getThreadPoolExecutor() != null) {

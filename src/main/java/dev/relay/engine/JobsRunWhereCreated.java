@@ -1,11 +1,13 @@
 package dev.relay.engine;
 
+import dev.relay.channel.RelayChannelsProperties;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.ProcessEngineLogger;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
@@ -26,6 +28,10 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
+import org.camunda.bpm.spring.boot.starter.configuration.impl.DefaultJobConfiguration.JobConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
 
@@ -38,15 +44,25 @@ import org.springframework.stereotype.Component;
  *
  * <p>The job is inserted already locked by this node for the job executor's lock time, so no other
  * node takes it meanwhile; should this node die first, the lock expires and any node acquires it as
- * usual. A job that fails goes back to acquisition with its retry's due date, as any job does. A
- * job created by a running job of its own instance is left to the engine, which runs it the same
- * way (exclusive continuation). With the job executor's queue full the job is left to acquisition
- * from the start; should the queue fill between the commit and the hand-over, the job is unlocked
- * by a thread of its own: the committing thread still holds its connection, and asking the pool for
- * a second one there can deadlock a node under load.
+ * usual. With the job executor's queue full the job waits in this node's {@link HandOverLine}
+ * rather than going back to acquisition: a node behind that handed its dispatches to acquisition
+ * spent a lock update and a commit more on each, and fell further behind (docs/benchmarks.md,
+ * session 21). However long it waited, a job starts only with its lock lasting at least the
+ * provider timeout and a margin more; a lock shorter than that is renewed first, by an update that
+ * fails if another node has acquired the job since its lock ran out, and then this node leaves it.
+ *
+ * <p>A job that fails goes back to acquisition with its retry's due date, as any job does. A job
+ * created by a running job of its own instance is left to the engine, which runs it the same way
+ * (exclusive continuation). Only with the line full too is the job left to acquisition: from the
+ * start, or, should the line fill between the commit and the hand-over, unlocked by a thread of its
+ * own, as the committing thread still holds its connection and asking the pool for a second one
+ * there can deadlock a node under load.
  */
 @Component
 class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
+
+  /** Far more than a node's open rooms ever hand over at once; a few MB when full. */
+  static final int LINE_CAPACITY = 100_000;
 
   private static final ExecutorService UNLOCKER =
       Executors.newSingleThreadExecutor(
@@ -55,6 +71,28 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
             thread.setDaemon(true);
             return thread;
           });
+
+  private final HandOverLine line;
+  private final Duration leastLockLeft;
+
+  @Autowired
+  JobsRunWhereCreated(RelayChannelsProperties relay) {
+    this(relay.providerTimeout().plus(JobLockTime.MARGIN), LINE_CAPACITY);
+  }
+
+  /**
+   * @param leastLockLeft how long a job's lock must still last when it starts: its provider call
+   *     and its database work
+   */
+  JobsRunWhereCreated(Duration leastLockLeft, int lineCapacity) {
+    this.leastLockLeft = leastLockLeft;
+    this.line = new HandOverLine(lineCapacity);
+  }
+
+  /** Runs waiting in this node's line, for health. */
+  int waiting() {
+    return line.length();
+  }
 
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
@@ -77,7 +115,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     configuration.setCustomSessionFactories(factories);
   }
 
-  static class LocalJobManager extends JobManager {
+  class LocalJobManager extends JobManager {
 
     @Override
     protected void hintJobExecutor(JobEntity job) {
@@ -85,7 +123,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       JobExecutor executor = configuration.getJobExecutor();
       if (!(executor instanceof SpringJobExecutor spring)
           || !executor.isActive()
-          || !hasRoom(spring)
+          || !line.hasRoom()
           || continuesRunningJob(job)
           || job.isSuspended()
           || !isJobDue(job)
@@ -93,22 +131,20 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
         super.hintJobExecutor(job);
         return;
       }
-      Date now = ClockUtil.getCurrentTime();
+      Date lockedUntil =
+          new Date(ClockUtil.getCurrentTime().getTime() + executor.getLockTimeInMillis());
       job.setLockOwner(executor.getLockOwner());
-      job.setLockExpirationTime(new Date(now.getTime() + executor.getLockTimeInMillis()));
-      String jobId = job.getId();
-      String processInstanceId = job.getProcessInstanceId();
-      ProcessEngineImpl engine = configuration.getProcessEngine();
+      job.setLockExpirationTime(lockedUntil);
+      Handed handed =
+          new Handed(
+              spring,
+              configuration.getProcessEngine(),
+              job.getId(),
+              job.getProcessInstanceId(),
+              lockedUntil);
       Context.getCommandContext()
           .getTransactionContext()
-          .addTransactionListener(
-              TransactionState.COMMITTED,
-              committed -> start(spring, engine, jobId, processInstanceId));
-    }
-
-    private static boolean hasRoom(SpringJobExecutor executor) {
-      return !(executor.getTaskExecutor() instanceof ThreadPoolTaskExecutor pool)
-          || pool.getThreadPoolExecutor().getQueue().remainingCapacity() > 0;
+          .addTransactionListener(TransactionState.COMMITTED, committed -> start(handed));
     }
 
     private boolean continuesRunningJob(JobEntity job) {
@@ -119,21 +155,30 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     }
   }
 
-  private static void start(
+  /** A job locked for this node, to run here after its creator's commit. */
+  private record Handed(
       SpringJobExecutor executor,
       ProcessEngineImpl engine,
       String jobId,
-      String processInstanceId) {
-    try {
-      executor.getTaskExecutor().execute(() -> run(executor, engine, jobId, processInstanceId));
-    } catch (RejectedExecutionException busy) {
-      // every job thread busy and the queue full: acquisition takes it once the lock is gone
+      String processInstanceId,
+      Date lockedUntil) {}
+
+  private void start(Handed handed) {
+    if (!line.offer(handed.executor().getTaskExecutor(), () -> run(handed))) {
+      // the queue and the line full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
           () -> {
-            unlock(engine.getProcessEngineConfiguration().getCommandExecutorTxRequired(), jobId);
-            executor.jobWasAdded();
+            ProcessEngineConfigurationImpl configuration =
+                handed.engine().getProcessEngineConfiguration();
+            unlock(configuration.getCommandExecutorTxRequired(), handed.jobId());
+            handed.executor().jobWasAdded();
           });
     }
+  }
+
+  /** Has the line fill the room each task the job threads take leaves in their queue. */
+  void feedBeforeEachTask(ThreadPoolTaskExecutor threads) {
+    line.feedBeforeEachTask(threads);
   }
 
   /**
@@ -156,13 +201,18 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    * afterwards: nothing new is waiting for it. The job's instance is read whole first, in the job's
    * own command: this node knows which instance it is.
    */
-  private static void run(
-      JobExecutor executor, ProcessEngineImpl engine, String jobId, String processInstanceId) {
-    ProcessEngineConfigurationImpl configuration = engine.getProcessEngineConfiguration();
+  private void run(Handed handed) {
+    ProcessEngineConfigurationImpl configuration = handed.engine().getProcessEngineConfiguration();
     CommandExecutor commands = configuration.getCommandExecutorTxRequired();
-    if (!executor.isActive()) {
+    String jobId = handed.jobId();
+    String processInstanceId = handed.processInstanceId();
+    if (!handed.executor().isActive()) {
       unlock(commands, jobId);
       return;
+    }
+    long lockLeft = handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
+    if (lockLeft < leastLockLeft.toMillis() && !relock(commands, handed)) {
+      return; // run or taken over by then, or gone
     }
     JobExecutorContext context = new JobExecutorContext();
     List<String> queue = context.getCurrentProcessorJobQueue();
@@ -193,11 +243,57 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     }
   }
 
+  /**
+   * Renews the lock of a job that waited long in the line, if it is still the lock this node set:
+   * once that ran out any node may have acquired the job, this one's acquisition too, and the
+   * renewal's update then fails on the job's revision or finds another lock.
+   */
+  private static boolean relock(CommandExecutor commands, Handed handed) {
+    JobExecutor executor = handed.executor();
+    try {
+      return commands.execute(
+          context -> {
+            JobEntity job = context.getJobManager().findJobById(handed.jobId());
+            if (job == null
+                || !executor.getLockOwner().equals(job.getLockOwner())
+                || job.getLockExpirationTime() == null
+                || job.getLockExpirationTime().getTime() != handed.lockedUntil().getTime()) {
+              return false;
+            }
+            job.setLockExpirationTime(
+                new Date(ClockUtil.getCurrentTime().getTime() + executor.getLockTimeInMillis()));
+            return true;
+          });
+    } catch (OptimisticLockingException acquiredMeanwhile) {
+      return false;
+    }
+  }
+
   private static Command<Void> readingInstanceFirst(
       String processInstanceId, String jobId, Command<Void> execute) {
     return context -> {
       ProcessInstances.readForJob(context, processInstanceId, jobId);
       return execute.execute(context);
     };
+  }
+
+  /** Installs {@link #feedBeforeEachTask} on the job executor's threads as Spring creates them. */
+  @Component
+  static class JobThreadsFeedTheLine implements BeanPostProcessor {
+
+    private final ObjectProvider<JobsRunWhereCreated> plugin;
+
+    JobThreadsFeedTheLine(ObjectProvider<JobsRunWhereCreated> plugin) {
+      this.plugin = plugin;
+    }
+
+    @Override
+    public Object postProcessBeforeInitialization(Object bean, String name) {
+      if (JobConfiguration.CAMUNDA_TASK_EXECUTOR_QUALIFIER.equals(name)
+          && bean instanceof ThreadPoolTaskExecutor threads) {
+        plugin.getObject().feedBeforeEachTask(threads);
+      }
+      return bean;
+    }
   }
 }

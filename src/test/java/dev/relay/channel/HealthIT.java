@@ -49,6 +49,7 @@ class HealthIT extends RelayIntegrationTest {
     assertThat(jobs.at("/details/queueCapacity").asInt()).isEqualTo(16);
     assertThat(jobs.at("/details/activeThreads").isInt()).isTrue();
     assertThat(jobs.at("/details/queued").isInt()).isTrue();
+    assertThat(jobs.at("/details/waitingInLine").isInt()).isTrue();
     JsonNode channel = components.at("/channels/components/" + CHANNEL);
     assertThat(channel.get("status").asText()).isEqualTo("UP");
     assertThat(channel.at("/details/circuit").asText()).isEqualTo("CLOSED");

@@ -27,8 +27,13 @@ final class StatementsNoted {
    * (a connection of its own) while the noting thread is about to read an instance's executions.
    */
   static Consumer<String> beforeExecutionsRead(AtomicReference<Runnable> meanwhile) {
+    return before("from ACT_RU_EXECUTION where PROC_INST_ID_", meanwhile);
+  }
+
+  /** The same, before the noting thread's first statement that contains {@code part}. */
+  static Consumer<String> before(String part, AtomicReference<Runnable> meanwhile) {
     return sql -> {
-      if (!sql.replaceAll("\\s+", " ").contains("from ACT_RU_EXECUTION where PROC_INST_ID_")) {
+      if (!sql.replaceAll("\\s+", " ").contains(part)) {
         return;
       }
       Runnable work = meanwhile.getAndSet(null);
