@@ -41,7 +41,7 @@ final class HandOverLine {
    * @return false when neither the threads' queue nor the line has room for it
    */
   boolean offer(Executor threads, Runnable run) {
-    if (length.get() == 0 && execute(threads, run)) {
+    if (length.get() == 0 && tryExecute(threads, run)) {
       return true;
     }
     if (length.incrementAndGet() > capacity) {
@@ -57,7 +57,7 @@ final class HandOverLine {
   void feed(Executor threads) {
     Runnable next;
     while (freeSlotsBeyondReserve(threads) > 0 && (next = waiting.pollFirst()) != null) {
-      if (!execute(threads, next)) {
+      if (!tryExecute(threads, next)) {
         waiting.addFirst(next);
         return;
       }
@@ -75,7 +75,8 @@ final class HandOverLine {
             });
   }
 
-  private static boolean execute(Executor threads, Runnable run) {
+  /** Whether the executor took the task (false: it refused, full). */
+  static boolean tryExecute(Executor threads, Runnable run) {
     try {
       threads.execute(run);
       return true;

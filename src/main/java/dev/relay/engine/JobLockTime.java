@@ -9,11 +9,13 @@ import org.springframework.stereotype.Component;
 /**
  * Refuses to start a node whose job lock could expire while the job's first run may still call
  * the provider: another node would take the job over and call the provider a second time for the
- * same dispatch. A job locked by this node waits in the executor's queue behind at most {@code
+ * same dispatch. A job acquisition locked waits in the executor's queue behind at most {@code
  * queue-capacity / core-pool-size} rounds of jobs (threads beyond the core ones start only once
  * the queue is full), each of which may spend the provider timeout on its call, then makes its own
  * call. So the lock must last {@code (1 + ⌈queue / core⌉) × provider timeout}, plus a margin for
- * the run's database work. A short lock is what makes a killed node's jobs move soon.
+ * the run's database work. A short lock is what makes a killed node's jobs move soon. Jobs run
+ * where they were created may wait longer, in the node's line: {@link JobsRunWhereCreated} checks
+ * their lock as they start.
  */
 @Component
 class JobLockTime {

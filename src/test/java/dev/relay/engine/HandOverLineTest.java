@@ -55,7 +55,7 @@ class HandOverLineTest {
     threads.execute(() -> {
       ran.add("acquired-1");
       waitingSeen.set(line.length());
-      acquiredTaken.set(tryExecute(threads, record("acquired-3")));
+      acquiredTaken.set(HandOverLine.tryExecute(threads, record("acquired-3")));
     });
     threads.execute(record("acquired-2"));
     assertThat(line.offer(threads, record("handed-over"))).isTrue();
@@ -101,15 +101,6 @@ class HandOverLineTest {
       released.await(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static boolean tryExecute(Executor threads, Runnable task) {
-    try {
-      threads.execute(task);
-      return true;
-    } catch (RejectedExecutionException full) {
-      return false;
     }
   }
 
