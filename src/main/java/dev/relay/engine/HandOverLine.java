@@ -56,7 +56,10 @@ final class HandOverLine {
   /** Moves waiting runs into the threads' queue while it has room, its last slot aside. */
   void feed(Executor threads) {
     Runnable next;
-    while (freeSlotsBeyondReserve(threads) > 0 && (next = waiting.pollFirst()) != null) {
+    // runs before every task the job threads take: an empty line costs one read
+    while (length.get() > 0
+        && freeSlotsBeyondReserve(threads) > 0
+        && (next = waiting.pollFirst()) != null) {
       if (!tryExecute(threads, next)) {
         waiting.addFirst(next);
         return;
