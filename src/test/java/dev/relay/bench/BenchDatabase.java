@@ -181,17 +181,18 @@ final class BenchDatabase implements AutoCloseable {
   /** The statements that took the most time since {@link #resetStatements}, as CSV rows. */
   static List<String> topStatements(Connection c, int limit) throws SQLException {
     List<String> rows = new ArrayList<>();
-    rows.add("total_ms,calls,mean_ms,rows,plan_ms,plans,statement");
+    rows.add("total_ms,calls,mean_ms,rows,plan_ms,plans,wal_kb,wal_fpi,statement");
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(
-            "select total_exec_time, calls, mean_exec_time, rows, total_plan_time, plans, query"
+            "select total_exec_time, calls, mean_exec_time, rows, total_plan_time, plans,"
+                + " wal_bytes / 1024.0, wal_fpi, query"
                 + " from pg_stat_statements"
                 + " where dbid = (select oid from pg_database where datname = current_database())"
                 + " order by total_exec_time + total_plan_time desc limit " + limit)) {
       while (rs.next()) {
-        rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,%.1f,%d,\"%s\"", rs.getDouble(1),
-            rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5), rs.getLong(6),
-            rs.getString(7).replaceAll("\\s+", " ").replace("\"", "\"\"")));
+        rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,%.1f,%d,%.0f,%d,\"%s\"",
+            rs.getDouble(1), rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5),
+            rs.getLong(6), rs.getDouble(7), rs.getLong(8), rs.getString(9).replaceAll("\\s+", " ").replace("\"", "\"\"")));
       }
     }
     return rows;
@@ -200,7 +201,8 @@ final class BenchDatabase implements AutoCloseable {
   /**
    * What the database has done so far: Relay's statements (pg_stat_statements since {@link
    * #resetStatements}, without transaction control, settings and the harness's own pg_* queries),
-   * committed transactions (read-only ones included) and WAL flushes.
+   * committed transactions (read-only ones included), WAL flushes, and the WAL written: its bytes
+   * and how many of its records were whole pages (the first change of a page after a checkpoint).
    */
   static Activity activity(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
@@ -210,25 +212,30 @@ final class BenchDatabase implements AutoCloseable {
                 + "   and query !~* '^\\s*(begin|commit|rollback|set|show|select pg_|create extension)'"
                 + "   and query !~* 'pg_stat|pg_database|pg_class|pg_settings'),"
                 + " (select xact_commit from pg_stat_database where datname = current_database()),"
-                + " (select wal_sync from pg_stat_wal)")) {
+                + " (select wal_sync from pg_stat_wal),"
+                + " (select wal_bytes from pg_stat_wal),"
+                + " (select wal_fpi from pg_stat_wal)")) {
       rs.next();
-      return new Activity(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+      return new Activity(
+          rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
     }
   }
 
   /** Counters of {@link #activity}; {@link #minus} gives what happened between two readings. */
-  record Activity(long statements, long commits, long walSyncs) {
+  record Activity(long statements, long commits, long walSyncs, long walBytes, long walPages) {
     Activity minus(Activity before) {
-      return new Activity(
-          statements - before.statements, commits - before.commits, walSyncs - before.walSyncs);
+      return new Activity(statements - before.statements, commits - before.commits,
+          walSyncs - before.walSyncs, walBytes - before.walBytes, walPages - before.walPages);
     }
 
     String perMessage(long messages) {
       double n = Math.max(1, messages);
       return String.format(Locale.ROOT,
-          "per delivered message: %.1f statements, %.2f commits (read-only included), %.2f WAL flushes"
-              + " (%d messages; %d statements, %d commits, %d WAL flushes)",
-          statements / n, commits / n, walSyncs / n, messages, statements, commits, walSyncs);
+          "per delivered message: %.1f statements, %.2f commits (read-only included), %.2f WAL flushes,"
+              + " %.1f kB of WAL with %.2f whole pages"
+              + " (%d messages; %d statements, %d commits, %d WAL flushes, %d MB of WAL)",
+          statements / n, commits / n, walSyncs / n, walBytes / n / 1024, walPages / n, messages,
+          statements, commits, walSyncs, walBytes >> 20);
     }
   }
 
