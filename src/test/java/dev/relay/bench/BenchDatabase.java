@@ -148,6 +148,51 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Table name → rows inserted, updated, updated in place (HOT: no index touched), deleted so
+   * far, and the table's number of indexes: an update that is not HOT and every insert write
+   * each index.
+   */
+  static Map<String, long[]> tableWrites(Connection c) throws SQLException {
+    Map<String, long[]> tables = new LinkedHashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del,"
+                + " (select count(*) from pg_index i where i.indrelid = t.relid)"
+                + " from pg_stat_user_tables t")) {
+      while (rs.next()) {
+        tables.put(rs.getString(1), new long[] {
+            rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)});
+      }
+    }
+    return tables;
+  }
+
+  /** What {@link #tableWrites} counted between two readings, per message, as CSV rows. */
+  static List<String> tableWritesPerMessage(
+      Map<String, long[]> before, Map<String, long[]> after, long messages) {
+    double n = Math.max(1, messages);
+    List<String> rows = new ArrayList<>();
+    rows.add("table,inserted,updated,updated_hot,deleted,indexes");
+    after.entrySet().stream()
+        .map(e -> {
+          long[] was = before.getOrDefault(e.getKey(), new long[5]);
+          long[] d = new long[5];
+          for (int i = 0; i < 4; i++) {
+            d[i] = e.getValue()[i] - was[i];
+          }
+          d[4] = e.getValue()[4];
+          return Map.entry(e.getKey(), d);
+        })
+        .filter(e -> e.getValue()[0] + e.getValue()[1] + e.getValue()[3] > 0)
+        .sorted((a, b) -> Long.compare(b.getValue()[0] + b.getValue()[1] + b.getValue()[3],
+            a.getValue()[0] + a.getValue()[1] + a.getValue()[3]))
+        .forEach(e -> rows.add(String.format(Locale.ROOT, "%s,%.3f,%.3f,%.3f,%.3f,%d",
+            e.getKey(), e.getValue()[0] / n, e.getValue()[1] / n, e.getValue()[2] / n,
+            e.getValue()[3] / n, e.getValue()[4])));
+    return rows;
+  }
+
   /** Table name → bytes with its indexes and TOAST, the largest first. */
   static Map<String, Long> largestTables(Connection c, int limit) throws SQLException {
     Map<String, Long> tables = new LinkedHashMap<>();

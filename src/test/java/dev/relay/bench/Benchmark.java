@@ -183,6 +183,7 @@ public final class Benchmark {
       boolean countingStatements = BenchDatabase.resetStatements(checks);
       BenchDatabase.Activity activityAtStart =
           countingStatements ? BenchDatabase.activity(checks) : null;
+      Map<String, long[]> tableWritesAtStart = BenchDatabase.tableWrites(checks);
       long startNanos = System.nanoTime();
       long startMicros = LoadGenerator.nowMicros();
       Sampler sampler = own(new Sampler(http, simulator.uri("/simulator/bench/interval"), load,
@@ -212,6 +213,8 @@ public final class Benchmark {
           Accounting.of(checks, load, firstAttempts(simulator), startMicros);
       List<Double> heaps = nodes.stream().map(this::heapAfterGcMib).toList();
       Map<String, Long> largestTables = BenchDatabase.largestTables(checks, 10);
+      List<String> tableWrites = BenchDatabase.tableWritesPerMessage(
+          tableWritesAtStart, BenchDatabase.tableWrites(checks), load.accepted());
       List<String> statements =
           countingStatements ? BenchDatabase.topStatements(checks, 80) : List.of();
       // everything above is the load's; the probe's requests come after it
@@ -235,6 +238,7 @@ public final class Benchmark {
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
           largestTables, openRooms, inRelay, settled, requestCost);
       Report.write(result, names, samples, outcome, title(), options.out());
+      Files.write(options.out().resolve("tables.csv"), tableWrites);
       if (countingStatements) {
         Files.write(options.out().resolve("statements.csv"), statements);
         Files.writeString(options.out().resolve("per-message.txt"), perMessage + "\n");
