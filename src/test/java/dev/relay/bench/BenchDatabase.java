@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -149,20 +150,19 @@ final class BenchDatabase implements AutoCloseable {
   }
 
   /**
-   * Table name → rows inserted, updated, updated in place (HOT: no index touched), deleted so
-   * far, and the table's number of indexes: an update that is not HOT and every insert write
-   * each index.
+   * Table name → its row writes so far. An insert, and an update not made in place (HOT), write an
+   * entry in each of the table's indexes.
    */
-  static Map<String, long[]> tableWrites(Connection c) throws SQLException {
-    Map<String, long[]> tables = new LinkedHashMap<>();
+  static Map<String, TableWrites> tableWrites(Connection c) throws SQLException {
+    Map<String, TableWrites> tables = new LinkedHashMap<>();
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(
             "select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del,"
                 + " (select count(*) from pg_index i where i.indrelid = t.relid)"
                 + " from pg_stat_user_tables t")) {
       while (rs.next()) {
-        tables.put(rs.getString(1), new long[] {
-            rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)});
+        tables.put(rs.getString(1), new TableWrites(
+            rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getInt(6)));
       }
     }
     return tables;
@@ -170,27 +170,32 @@ final class BenchDatabase implements AutoCloseable {
 
   /** What {@link #tableWrites} counted between two readings, per message, as CSV rows. */
   static List<String> tableWritesPerMessage(
-      Map<String, long[]> before, Map<String, long[]> after, long messages) {
+      Map<String, TableWrites> before, Map<String, TableWrites> after, long messages) {
     double n = Math.max(1, messages);
     List<String> rows = new ArrayList<>();
-    rows.add("table,inserted,updated,updated_hot,deleted,indexes");
+    rows.add("table,inserted,updated,updated_in_place,deleted,indexes");
     after.entrySet().stream()
-        .map(e -> {
-          long[] was = before.getOrDefault(e.getKey(), new long[5]);
-          long[] d = new long[5];
-          for (int i = 0; i < 4; i++) {
-            d[i] = e.getValue()[i] - was[i];
-          }
-          d[4] = e.getValue()[4];
-          return Map.entry(e.getKey(), d);
-        })
-        .filter(e -> e.getValue()[0] + e.getValue()[1] + e.getValue()[3] > 0)
-        .sorted((a, b) -> Long.compare(b.getValue()[0] + b.getValue()[1] + b.getValue()[3],
-            a.getValue()[0] + a.getValue()[1] + a.getValue()[3]))
-        .forEach(e -> rows.add(String.format(Locale.ROOT, "%s,%.3f,%.3f,%.3f,%.3f,%d",
-            e.getKey(), e.getValue()[0] / n, e.getValue()[1] / n, e.getValue()[2] / n,
-            e.getValue()[3] / n, e.getValue()[4])));
+        .map(e -> Map.entry(e.getKey(), e.getValue().minus(
+            before.getOrDefault(e.getKey(), new TableWrites(0, 0, 0, 0, 0)))))
+        .filter(e -> e.getValue().rows() > 0)
+        .sorted(Comparator.comparingLong(e -> -e.getValue().rows())) // the busiest first
+        .forEach(e -> {
+          TableWrites d = e.getValue();
+          rows.add(String.format(Locale.ROOT, "%s,%.3f,%.3f,%.3f,%.3f,%d", e.getKey(),
+              d.inserted / n, d.updated / n, d.updatedInPlace / n, d.deleted / n, d.indexes));
+        });
     return rows;
+  }
+
+  record TableWrites(long inserted, long updated, long updatedInPlace, long deleted, int indexes) {
+    TableWrites minus(TableWrites before) {
+      return new TableWrites(inserted - before.inserted, updated - before.updated,
+          updatedInPlace - before.updatedInPlace, deleted - before.deleted, indexes);
+    }
+
+    long rows() {
+      return inserted + updated + deleted;
+    }
   }
 
   /** Table name → bytes with its indexes and TOAST, the largest first. */
@@ -235,9 +240,10 @@ final class BenchDatabase implements AutoCloseable {
                 + " where dbid = (select oid from pg_database where datname = current_database())"
                 + " order by total_exec_time + total_plan_time desc limit " + limit)) {
       while (rs.next()) {
+        String statement = rs.getString(9).replaceAll("\\s+", " ").replace("\"", "\"\"");
         rows.add(String.format(Locale.ROOT, "%.1f,%d,%.3f,%d,%.1f,%d,%.0f,%d,\"%s\"",
             rs.getDouble(1), rs.getLong(2), rs.getDouble(3), rs.getLong(4), rs.getDouble(5),
-            rs.getLong(6), rs.getDouble(7), rs.getLong(8), rs.getString(9).replaceAll("\\s+", " ").replace("\"", "\"\"")));
+            rs.getLong(6), rs.getDouble(7), rs.getLong(8), statement));
       }
     }
     return rows;

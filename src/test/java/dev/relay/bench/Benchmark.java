@@ -183,7 +183,7 @@ public final class Benchmark {
       boolean countingStatements = BenchDatabase.resetStatements(checks);
       BenchDatabase.Activity activityAtStart =
           countingStatements ? BenchDatabase.activity(checks) : null;
-      Map<String, long[]> tableWritesAtStart = BenchDatabase.tableWrites(checks);
+      Map<String, BenchDatabase.TableWrites> tableWritesAtStart = BenchDatabase.tableWrites(checks);
       long startNanos = System.nanoTime();
       long startMicros = LoadGenerator.nowMicros();
       Sampler sampler = own(new Sampler(http, simulator.uri("/simulator/bench/interval"), load,
