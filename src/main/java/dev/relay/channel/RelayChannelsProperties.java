@@ -17,13 +17,18 @@ import org.springframework.validation.annotation.Validated;
 /**
  * {@code relay.*}: the channels of API.md §5 and the engine-side delivery settings. Validated at
  * start, so a typo in a duration or a missing secret stops the node instead of a message.
+ *
+ * @param providerCallThreads the threads that make a room's provider call before its dispatch job
+ *     runs on the node that created it (the job's thread then only records it): the most provider
+ *     calls this node has in flight that way
  */
 @Validated
 @ConfigurationProperties("relay")
 public record RelayChannelsProperties(
     @NotNull @Valid Map<String, Channel> channels,
     @NotEmpty @DefaultValue({"5s", "15s", "1m", "5m", "15m"}) List<Duration> dispatchRetryDelays,
-    @NotNull @DefaultValue("10s") Duration providerTimeout) {
+    @NotNull @DefaultValue("10s") Duration providerTimeout,
+    @Min(1) @DefaultValue("32") int providerCallThreads) {
 
   /**
    * One provider channel; the defaults are API.md §5's.

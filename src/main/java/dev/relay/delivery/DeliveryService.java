@@ -12,6 +12,7 @@ import dev.relay.logs.MessageLog;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -24,6 +25,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class DeliveryService {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryService.class);
+
+  /** The call made ahead of the dispatch job running on this thread ({@link ProviderCallAhead}). */
+  private static final ThreadLocal<ProviderCall.MadeAhead> MADE_AHEAD = new ThreadLocal<>();
 
   private final DeliveryMetrics metrics;
   private final MessageRepository messages;
@@ -55,24 +59,73 @@ public class DeliveryService {
   }
 
   /**
-   * One provider call, in the calling job's transaction. The provider is called without the
-   * message's row lock (its callback must not wait for us); the attempt is then recorded under the
-   * lock, which is held until the job commits, so a status arriving meanwhile waits and then finds
-   * the instance waiting for it, and one that came first is in the answer.
+   * One provider call, recorded in the calling job's transaction: made there, or already made for
+   * this job ({@link #callAhead}). The attempt is recorded under the message's row lock, which is
+   * held until the job commits, so a status arriving meanwhile waits and then finds the instance
+   * waiting for it, and one that came first is in the answer.
    *
    * @return what the provider has reported so far: a rejection is FAILED
    * @throws TransientProviderException the job fails and the engine retries it
    */
   public Dispatch dispatch(String messageId) {
+    ProviderCall.MadeAhead ahead = MADE_AHEAD.get();
+    if (ahead != null && ahead.message().messageId().equals(messageId)) {
+      MADE_AHEAD.remove();
+      try (var logged = MessageLog.open(messageId, ahead.message().roomId())) {
+        return dispatch(ahead.message(), ahead.call());
+      }
+    }
     Message message = messages.find(messageId).orElseThrow(() -> unknown(messageId));
     try (var logged = MessageLog.open(messageId, message.roomId())) {
-      return dispatch(message);
+      return dispatch(message, null);
     }
   }
 
-  private Dispatch dispatch(Message message) {
+  /**
+   * The provider call of the message's next dispatch, made outside any transaction before the
+   * dispatch's job runs ({@link ProviderCallAhead}): the message as read for it, and what the call
+   * came to. Empty when the message needs no call.
+   */
+  Optional<ProviderCall.MadeAhead> callAhead(String messageId) {
+    Optional<Message> found = messages.find(messageId);
+    if (found.isEmpty() || !needsCall(found.get())) {
+      return Optional.empty();
+    }
+    Message message = found.get();
+    try (var logged = MessageLog.open(messageId, message.roomId())) {
+      return Optional.of(
+          new ProviderCall.MadeAhead(message, call(message, message.attempts() + 1)));
+    }
+  }
+
+  /**
+   * Has this thread's dispatch of the call's message record that call instead of making one (null:
+   * none). Set around the dispatch job's run.
+   */
+  static void useCallMadeAhead(ProviderCall.MadeAhead call) {
+    if (call == null) {
+      MADE_AHEAD.remove();
+    } else {
+      MADE_AHEAD.set(call);
+    }
+  }
+
+  /** Whether this thread's dispatch of the message records a call already made. */
+  static boolean isCalledAhead(String messageId) {
+    ProviderCall.MadeAhead ahead = MADE_AHEAD.get();
+    return ahead != null && ahead.message().messageId().equals(messageId);
+  }
+
+  private static boolean needsCall(Message message) {
+    return !message.status().isAcknowledged() && !message.status().isGivenUp();
+  }
+
+  /**
+   * @param madeAhead the call already made for this attempt; null: make it now
+   */
+  private Dispatch dispatch(Message message, ProviderCall madeAhead) {
     String messageId = message.messageId();
-    if (message.status().isAcknowledged() || message.status().isGivenUp()) {
+    if (!needsCall(message)) {
       return new Dispatch(
           DeliveryReport.of(message.status()),
           message.attempts(),
@@ -80,30 +133,23 @@ public class DeliveryService {
           message.channel());
     }
     int attempt = message.attempts() + 1;
-    Instant sentAt = Instant.now();
-    String providerMessageId;
-    try {
-      providerMessageId =
-          provider.send(
-              new ProviderRequest(message.channel(), messageId, message.to(), message.body()));
-    } catch (TransientProviderException e) {
-      log.info("Attempt {} failed, to be tried again: {}", attempt, e.getMessage());
-      metrics.providerError(message.channel(), "transient");
-      // a fact, whatever becomes of the job: it is also how the last try is known
-      ownTransaction.executeWithoutResult(
-          tx -> timeline.record(messageId, TimelineEvent.DISPATCH_FAILED, attempt, e.getMessage()));
-      throw e;
-    } catch (ProviderRejectedException e) {
-      log.info("Attempt {} rejected by the provider: {}", attempt, e.getMessage());
-      metrics.providerError(message.channel(), "rejected");
+    ProviderCall call = madeAhead != null ? madeAhead : call(message, attempt);
+    if (call instanceof ProviderCall.Failed failed) {
+      throw failed.failure();
+    }
+    if (call instanceof ProviderCall.Rejected rejected) {
       Message locked = messages.lock(messageId).orElseThrow(() -> unknown(messageId));
-      timeline.record(messageId, TimelineEvent.PROVIDER_REJECTED, attempt, e.getMessage());
+      timeline.record(
+          messageId, TimelineEvent.PROVIDER_REJECTED, attempt, rejected.rejection().getMessage());
       markGivenUp(locked, MessageStatus.FAILED);
       // an earlier attempt's ACK that came during the call stands: no fallback once delivered
       DeliveryReport report =
           locked.status().isAcknowledged() ? DeliveryReport.DELIVERED : DeliveryReport.FAILED;
       return new Dispatch(report, locked.attempts(), locked.dispatchedAt(), locked.channel());
     }
+    ProviderCall.Taken taken = (ProviderCall.Taken) call;
+    String providerMessageId = taken.providerMessageId();
+    Instant sentAt = taken.at();
     Message recorded =
         messages
             .recordAttempt(messageId, attempt, providerMessageId, sentAt)
@@ -126,6 +172,32 @@ public class DeliveryService {
     }
     return new Dispatch(
         DeliveryReport.of(recorded.status()), attempt, recorded.dispatchedAt(), message.channel());
+  }
+
+  /**
+   * One provider call, without the message's row lock (its callback must not wait for us). A
+   * transient failure is recorded at once, in a transaction of its own: a fact, whatever becomes of
+   * the job, and how its last try is known.
+   */
+  private ProviderCall call(Message message, int attempt) {
+    String messageId = message.messageId();
+    Instant sentAt = Instant.now();
+    try {
+      return new ProviderCall.Taken(
+          provider.send(
+              new ProviderRequest(message.channel(), messageId, message.to(), message.body())),
+          sentAt);
+    } catch (TransientProviderException e) {
+      log.info("Attempt {} failed, to be tried again: {}", attempt, e.getMessage());
+      metrics.providerError(message.channel(), "transient");
+      ownTransaction.executeWithoutResult(
+          tx -> timeline.record(messageId, TimelineEvent.DISPATCH_FAILED, attempt, e.getMessage()));
+      return new ProviderCall.Failed(e);
+    } catch (ProviderRejectedException e) {
+      log.info("Attempt {} rejected by the provider: {}", attempt, e.getMessage());
+      metrics.providerError(message.channel(), "rejected");
+      return new ProviderCall.Rejected(e);
+    }
   }
 
   /**

@@ -30,6 +30,9 @@ class ProviderCallHold implements ContinuationAdmission, HeldCalls {
     if (guard.holdsNone()) {
       return Optional.empty(); // the common case: no statement at all
     }
+    if (DeliveryService.isCalledAhead(messageId)) {
+      return Optional.empty(); // made while the channel held none: the job records it
+    }
     Optional<Message> message = messages.find(messageId);
     if (message.isEmpty()
         || message.get().status().isAcknowledged()

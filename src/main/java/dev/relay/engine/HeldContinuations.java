@@ -35,7 +35,8 @@ import org.springframework.stereotype.Component;
  * incident, no failure log: a wait is not a failure. An instance's jobs run one at a time, so the
  * instance does nothing else meanwhile (a room keeps its order).
  *
- * <p>Used for provider calls held by their channel's circuit or rate limit.
+ * <p>Used for provider calls held by their channel's circuit or rate limit; the same property lets
+ * a continuation be prepared before it runs ({@link ContinuationPreparation}).
  */
 @Component
 class HeldContinuations extends AbstractProcessEnginePlugin {
@@ -65,6 +66,24 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     }
     listeners.add(new KeepProperty());
     configuration.setCustomPostBPMNParseListeners(listeners);
+  }
+
+  /**
+   * The property's value for a continuation of the activity, evaluated on the execution; null when
+   * the activity has none.
+   */
+  static String keyOf(ExecutionEntity execution, String activityId) {
+    ActivityImpl activity = execution.getProcessDefinition().findActivity(activityId);
+    String expression = activity == null ? null : activity.getProperties().get(KEY);
+    if (expression == null) {
+      return null;
+    }
+    Object key =
+        Context.getProcessEngineConfiguration()
+            .getExpressionManager()
+            .createExpression(expression)
+            .getValue(execution);
+    return key == null ? null : key.toString();
   }
 
   /** The engine keeps a service task's extension properties only for external tasks. */
@@ -103,18 +122,9 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     }
 
     private Optional<Instant> notBefore(JobEntity job, ExecutionEntity execution) {
-      ActivityImpl activity = execution.getProcessDefinition().findActivity(job.getActivityId());
-      String expression = activity == null ? null : activity.getProperties().get(KEY);
       ContinuationAdmission admitting = admission.getIfAvailable();
-      if (expression == null || admitting == null) {
-        return Optional.empty();
-      }
-      Object key =
-          Context.getProcessEngineConfiguration()
-              .getExpressionManager()
-              .createExpression(expression)
-              .getValue(execution);
-      return key == null ? Optional.empty() : admitting.notBefore(key.toString());
+      String key = admitting == null ? null : keyOf(execution, job.getActivityId());
+      return key == null ? Optional.empty() : admitting.notBefore(key);
     }
 
     /**

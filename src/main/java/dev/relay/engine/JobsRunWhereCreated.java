@@ -1,12 +1,19 @@
 package dev.relay.engine;
 
 import dev.relay.channel.RelayChannelsProperties;
+import dev.relay.engine.ContinuationPreparation.Prepared;
+import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.ProcessEngineLogger;
@@ -29,6 +36,8 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.spring.boot.starter.configuration.impl.DefaultJobConfiguration.JobConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -51,6 +60,11 @@ import org.springframework.stereotype.Component;
  * provider timeout and a margin more; a lock shorter than that is renewed first, by an update that
  * fails if another node has acquired the job since its lock ran out, and then this node leaves it.
  *
+ * <p>A job whose activity is prepared ({@link ContinuationPreparation}: a provider call) is first
+ * prepared by a thread of its own, then handed to the job threads as above: a job thread is held
+ * for the job's database work, not for the provider's answer, so a node needs no more job threads
+ * than its cores and database keep busy, however slowly a provider answers.
+ *
  * <p>A job that fails goes back to acquisition with its retry's due date, as any job does. A job
  * created by a running job of its own instance is left to the engine, which runs it the same way
  * (exclusive continuation). Only with the line full too is the job left to acquisition: from the
@@ -61,8 +75,12 @@ import org.springframework.stereotype.Component;
 @Component
 class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
+  private static final Logger log = LoggerFactory.getLogger(JobsRunWhereCreated.class);
+
   /** Far more than a node's open rooms ever hand over at once; a few MB when full. */
   static final int LINE_CAPACITY = 100_000;
+
+  private static final AtomicInteger PREPARING = new AtomicInteger();
 
   private static final ExecutorService UNLOCKER =
       Executors.newSingleThreadExecutor(
@@ -74,19 +92,52 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   private final HandOverLine line;
   private final Duration leastLockLeft;
+  private final ObjectProvider<ContinuationPreparation> preparation;
+  private final ThreadPoolExecutor preparing;
 
   @Autowired
-  JobsRunWhereCreated(RelayChannelsProperties relay) {
-    this(relay.providerTimeout().plus(JobLockTime.MARGIN), LINE_CAPACITY);
+  JobsRunWhereCreated(
+      RelayChannelsProperties relay, ObjectProvider<ContinuationPreparation> preparation) {
+    this(
+        relay.providerTimeout().plus(JobLockTime.MARGIN),
+        LINE_CAPACITY,
+        preparation,
+        relay.providerCallThreads());
   }
 
   /**
    * @param leastLockLeft how long a job's lock must still last when it starts: its provider call
    *     and its database work
+   * @param preparingThreads the threads that prepare jobs ({@link ContinuationPreparation}) before
+   *     they are handed to the job threads
    */
-  JobsRunWhereCreated(Duration leastLockLeft, int lineCapacity) {
+  JobsRunWhereCreated(
+      Duration leastLockLeft,
+      int lineCapacity,
+      ObjectProvider<ContinuationPreparation> preparation,
+      int preparingThreads) {
     this.leastLockLeft = leastLockLeft;
     this.line = new HandOverLine(lineCapacity);
+    this.preparation = preparation;
+    this.preparing =
+        new ThreadPoolExecutor(
+            preparingThreads,
+            preparingThreads,
+            1,
+            TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(),
+            task -> {
+              Thread thread = new Thread(task, "relay-prepare-" + PREPARING.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.preparing.allowCoreThreadTimeOut(true);
+  }
+
+  /** Jobs handed over meanwhile are run unprepared; their work is the job's own again. */
+  @PreDestroy
+  void stopPreparing() {
+    preparing.shutdown();
   }
 
   /** Runs waiting in this node's line, for health. */
@@ -142,9 +193,22 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
               job.getId(),
               job.getProcessInstanceId(),
               lockedUntil);
+      ContinuationPreparation preparer = preparation.getIfAvailable();
+      String key =
+          preparer == null || job.getExecution() == null
+              ? null
+              : HeldContinuations.keyOf(job.getExecution(), job.getActivityId());
       Context.getCommandContext()
           .getTransactionContext()
-          .addTransactionListener(TransactionState.COMMITTED, committed -> start(handed));
+          .addTransactionListener(
+              TransactionState.COMMITTED,
+              committed -> {
+                if (key == null) {
+                  start(handed, null);
+                } else {
+                  prepareThenStart(handed, preparer, key);
+                }
+              });
     }
 
     private boolean continuesRunningJob(JobEntity job) {
@@ -163,8 +227,32 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       String processInstanceId,
       Date lockedUntil) {}
 
-  private void start(Handed handed) {
-    if (!line.offer(handed.executor().getTaskExecutor(), () -> run(handed))) {
+  /**
+   * Has the job's preparation run on a thread of its own, and the job start after it. A
+   * preparation that fails leaves the job all of its work.
+   */
+  private void prepareThenStart(Handed handed, ContinuationPreparation preparer, String key) {
+    try {
+      preparing.execute(
+          () -> {
+            Prepared prepared = null;
+            try {
+              prepared = preparer.prepare(key);
+            } catch (RuntimeException e) {
+              log.warn("Job {} runs unprepared: {}", handed.jobId(), e.toString());
+            }
+            start(handed, prepared);
+          });
+    } catch (RejectedExecutionException stopping) {
+      start(handed, null);
+    }
+  }
+
+  private void start(Handed handed, Prepared prepared) {
+    if (!line.offer(handed.executor().getTaskExecutor(), () -> run(handed, prepared))) {
+      if (prepared != null) {
+        prepared.exit();
+      }
       // the queue and the line full: acquisition takes it once the lock is gone
       UNLOCKER.execute(
           () -> {
@@ -201,7 +289,17 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    * afterwards: nothing new is waiting for it. The job's instance is read whole first, in the job's
    * own command: this node knows which instance it is.
    */
-  private void run(Handed handed) {
+  private void run(Handed handed, Prepared prepared) {
+    try {
+      runPrepared(handed, prepared);
+    } finally {
+      if (prepared != null) {
+        prepared.exit();
+      }
+    }
+  }
+
+  private void runPrepared(Handed handed, Prepared prepared) {
     ProcessEngineConfigurationImpl configuration = handed.engine().getProcessEngineConfiguration();
     CommandExecutor commands = configuration.getCommandExecutorTxRequired();
     String jobId = handed.jobId();
@@ -226,6 +324,10 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
         if (next.equals(jobId) && processInstanceId != null) {
           execute = readingInstanceFirst(processInstanceId, jobId, execute);
         }
+        boolean withPrepared = next.equals(jobId) && prepared != null;
+        if (withPrepared) {
+          prepared.enter();
+        }
         try {
           ExecuteJobHelper.executeJob(next, commands, failures, execute, configuration);
         } catch (Throwable failure) {
@@ -235,6 +337,9 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
             ExecuteJobHelper.LOGGING_HANDLER.exceptionWhileExecutingJob(next, failure);
           }
         } finally {
+          if (withPrepared) {
+            prepared.exit(); // not for the jobs this one created
+          }
           new ProcessDataContext(configuration).clearMdc(); // a failed command's leftovers
         }
       }

@@ -33,7 +33,8 @@ class AckGatesTest {
       new RelayChannelsProperties(
           Map.of(AUTO, channel(AckGateSetting.AUTO), FIXED, channel(AckGateSetting.fixed(Duration.ofSeconds(2)))),
           List.of(Duration.ofSeconds(5)),
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10),
+          32);
   private final SharedDelays shared = new SharedDelays();
   private final List<Node> nodes = new ArrayList<>();
   private final Node node = new Node();

@@ -53,7 +53,7 @@ class FeignProviderGatewayTest {
         AckGateSetting.fixed(Duration.ofSeconds(2)), Duration.ofMillis(100), Duration.ofSeconds(2),
         List.of(Duration.ofSeconds(15)), 8, null);
     gateway = new FeignProviderGateway(new RelayChannelsProperties(Map.of("whatsapp", whatsapp),
-        List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10)), new ObjectMapper(),
+        List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10), 32), new ObjectMapper(),
         mock(ChannelGuard.class));
   }
 

@@ -211,6 +211,113 @@ class DeliveryServiceTest {
     verifyNoInteractions(instances);
   }
 
+  // --- a call made ahead of the dispatch's job
+
+  @Test
+  void callMadeAhead_isRecordedByTheJobsDispatch_onItsThread_withoutASecondCall() {
+    when(messages.find(ID)).thenReturn(Optional.of(message(MessageStatus.QUEUED, 0, null)));
+    when(provider.send(any())).thenReturn("provider-1");
+    when(messages.recordAttempt(eq(ID), eq(1), eq("provider-1"), any()))
+        .thenAnswer(call -> Optional.of(message(MessageStatus.DISPATCHED, 1, call.getArgument(3))));
+    Instant before = Instant.now();
+
+    ProviderCall.MadeAhead ahead = service.callAhead(ID).orElseThrow();
+
+    verify(provider).send(new ProviderRequest(CHANNEL, ID, "+4917012345678", "Hello"));
+    verify(messages, never()).recordAttempt(anyString(), anyInt(), any(), any());
+    assertThat(DeliveryService.isCalledAhead(ID)).as("not on this thread yet").isFalse();
+    DeliveryService.useCallMadeAhead(ahead);
+    try {
+      assertThat(DeliveryService.isCalledAhead(ID)).isTrue();
+      assertThat(DeliveryService.isCalledAhead("another")).isFalse();
+
+      Dispatch dispatch = service.dispatch(ID);
+
+      ArgumentCaptor<Instant> sentAt = ArgumentCaptor.forClass(Instant.class);
+      verify(messages).recordAttempt(eq(ID), eq(1), eq("provider-1"), sentAt.capture());
+      assertThat(sentAt.getValue()).as("the call's start").isBetween(before, Instant.now());
+      assertThat(dispatch).isEqualTo(new Dispatch(DeliveryReport.NONE, 1, sentAt.getValue(), CHANNEL));
+      verify(messages).find(ID); // once, for the call: the job reads nothing more
+      verify(provider).send(any());
+      assertThat(DeliveryService.isCalledAhead(ID)).as("used once").isFalse();
+    } finally {
+      DeliveryService.useCallMadeAhead(null);
+    }
+  }
+
+  @Test
+  void callMadeAheadForAnotherMessage_isNotThisDispatchs() {
+    when(messages.find("other"))
+        .thenReturn(Optional.of(message("other", MessageStatus.QUEUED, 0, null)));
+    when(provider.send(any())).thenReturn("provider-0");
+    ProviderCall.MadeAhead other = service.callAhead("other").orElseThrow();
+    stored(message(MessageStatus.QUEUED, 0, null));
+    when(provider.send(any())).thenReturn("provider-1");
+
+    DeliveryService.useCallMadeAhead(other);
+    try {
+      service.dispatch(ID);
+    } finally {
+      DeliveryService.useCallMadeAhead(null);
+    }
+
+    verify(messages).recordAttempt(eq(ID), eq(1), eq("provider-1"), any());
+  }
+
+  @Test
+  void failureOfACallMadeAhead_isRecordedAtOnce_andFailsTheJob() {
+    stored(message(MessageStatus.DISPATCHED, 1, FIRST_ATTEMPT_AT));
+    TransientProviderException unavailable =
+        new TransientProviderException("provider answered 503", Duration.ofSeconds(30), null);
+    when(provider.send(any())).thenThrow(unavailable);
+
+    ProviderCall.MadeAhead ahead = service.callAhead(ID).orElseThrow();
+
+    verify(timeline).record(ID, TimelineEvent.DISPATCH_FAILED, 2, "provider answered 503");
+    verify(transactions).commit(ownTransaction);
+    DeliveryService.useCallMadeAhead(ahead);
+    try {
+      assertThatThrownBy(() -> service.dispatch(ID)).isSameAs(unavailable);
+    } finally {
+      DeliveryService.useCallMadeAhead(null);
+    }
+    verify(provider).send(any());
+    verify(messages, never()).recordAttempt(anyString(), anyInt(), any(), any());
+  }
+
+  @Test
+  void rejectionOfACallMadeAhead_marksTheMessageFailed_inTheJob() {
+    stored(message(MessageStatus.QUEUED, 0, null));
+    when(provider.send(any())).thenThrow(new ProviderRejectedException("provider answered 400"));
+
+    ProviderCall.MadeAhead ahead = service.callAhead(ID).orElseThrow();
+
+    verify(messages, never()).lock(anyString());
+    DeliveryService.useCallMadeAhead(ahead);
+    try {
+      assertThat(service.dispatch(ID).report()).isEqualTo(DeliveryReport.FAILED);
+    } finally {
+      DeliveryService.useCallMadeAhead(null);
+    }
+    InOrder order = inOrder(messages, timeline);
+    order.verify(messages).lock(ID);
+    order.verify(timeline).record(ID, TimelineEvent.PROVIDER_REJECTED, 1, "provider answered 400");
+    order.verify(messages).updateStatus(eq(ID), eq(MessageStatus.FAILED), any());
+    verify(provider).send(any());
+  }
+
+  @Test
+  void messageAcknowledgedGivenUpOrGone_getsNoCallAhead() {
+    stored(message(MessageStatus.DELIVERED, 1, FIRST_ATTEMPT_AT));
+    assertThat(service.callAhead(ID)).isEmpty();
+    stored(message(MessageStatus.UNCONFIRMED, 8, FIRST_ATTEMPT_AT));
+    assertThat(service.callAhead(ID)).isEmpty();
+    when(messages.find("gone")).thenReturn(Optional.empty());
+    assertThat(service.callAhead("gone")).isEmpty();
+
+    verifyNoInteractions(provider, timeline, transactions);
+  }
+
   // --- dispatchRetriesExhausted
 
   @Test
@@ -345,8 +452,13 @@ class DeliveryServiceTest {
   }
 
   private static Message message(MessageStatus status, int attempts, Instant dispatchedAt) {
+    return message(ID, status, attempts, dispatchedAt);
+  }
+
+  private static Message message(
+      String id, MessageStatus status, int attempts, Instant dispatchedAt) {
     return new Message(
-        ID,
+        id,
         "room-1",
         1,
         CHANNEL,

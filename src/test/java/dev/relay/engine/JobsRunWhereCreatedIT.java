@@ -17,7 +17,8 @@ import org.springframework.test.context.TestPropertySource;
  * acquisition finds it: here acquisition takes nothing at all, and a room still sends its first
  * message (its dispatch job created by intake) and, after that one's ACK, its second (created by
  * the webhook's transaction). With every job thread busy and their queue full it waits in the
- * node's line, and goes as soon as the threads take their next tasks.
+ * node's line, and goes as soon as the threads take their next tasks; its provider call, made ahead
+ * by a thread of its own, does not wait for them.
  */
 @TestPropertySource(properties = "camunda.bpm.job-execution.max-jobs-per-acquisition=0")
 class JobsRunWhereCreatedIT extends DeliveryIntegrationTest {
@@ -51,7 +52,7 @@ class JobsRunWhereCreatedIT extends DeliveryIntegrationTest {
   }
 
   @Test
-  void aDispatchTheFullQueueRefused_waitsInTheLine_andGoesAsTheThreadsTakeTasks() {
+  void aDispatchTheFullQueueRefused_isCalledAhead_waitsInTheLine_andGoesAsTheThreadsTakeTasks() {
     CountDownLatch busy = new CountDownLatch(1);
     try {
       // every thread held and the queue full: threads take their tasks from the queue, so offer
@@ -69,11 +70,16 @@ class JobsRunWhereCreatedIT extends DeliveryIntegrationTest {
       api.send(newMessageOn(PATIENT_CHANNEL, message, room, "waits for a job thread", null));
 
       patiently().until(handOvers::waiting, waiting -> waiting == 1);
-      assertThat(provider.calls(message)).isEmpty();
+      assertThat(provider.calls(message))
+          .as("made ahead, by a thread of its own: no job thread was free")
+          .hasSize(1);
+      assertThat(runtime.getActiveActivityIds(roomInstance(room).getId()))
+          .as("the call not yet recorded")
+          .containsExactly("Task_DispatchMessage");
 
       busy.countDown();
       awaitRoomWaitsForReport(room, message);
-      assertThat(provider.calls(message)).hasSize(1);
+      assertThat(provider.calls(message)).as("recorded, not made again").hasSize(1);
       assertThat(handOvers.waiting()).isZero();
     } finally {
       busy.countDown();

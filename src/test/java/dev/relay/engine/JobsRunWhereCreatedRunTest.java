@@ -59,7 +59,7 @@ class JobsRunWhereCreatedRunTest {
   void engine() {
     StandaloneInMemProcessEngineConfiguration configuration =
         InMemoryEngines.with(
-            "jobs-run-where-created-reads", new JobsRunWhereCreated(LEAST_LOCK_LEFT, 10));
+            "jobs-run-where-created-reads", InMemoryEngines.runningJobsWhereCreated(LEAST_LOCK_LEFT, 10));
     Consumer<String> meanwhile = StatementsNoted.beforeExecutionsRead(beforeExecutionsRead)
         .andThen(StatementsNoted.before("update ACT_RU_JOB", beforeJobUpdated));
     configuration.setDataSource(StatementsNoted.onH2("jobs-run-where-created-reads", sql -> {

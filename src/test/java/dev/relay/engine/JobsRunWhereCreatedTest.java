@@ -41,7 +41,9 @@ class JobsRunWhereCreatedTest {
   @BeforeEach
   void engine() {
     StandaloneInMemProcessEngineConfiguration configuration =
-        InMemoryEngines.with("jobs-run-where-created", new JobsRunWhereCreated(Duration.ofSeconds(15), 1));
+        InMemoryEngines.with(
+            "jobs-run-where-created",
+            InMemoryEngines.runningJobsWhereCreated(Duration.ofSeconds(15), 1));
     configuration.setJobExecutor(new RefusingJobExecutor());
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();

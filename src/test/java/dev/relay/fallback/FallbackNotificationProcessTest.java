@@ -65,7 +65,7 @@ class FallbackNotificationProcessTest {
     management = processEngine.getManagementService();
     ClockUtil.setCurrentTime(Date.from(START));
     RelayChannelsProperties channels =
-        new RelayChannelsProperties(Map.of(), RETRY_DELAYS, Duration.ofSeconds(10));
+        new RelayChannelsProperties(Map.of(), RETRY_DELAYS, Duration.ofSeconds(10), 32);
     Mocks.register("channelPolicies", new ChannelPolicies(channels, new AckGates(channels)));
     Mocks.register("sendFallbackEmailDelegate", new SendFallbackEmailDelegate(notifier));
   }

@@ -38,6 +38,6 @@ public class TestChannels {
             8,
             null);
     return new RelayChannelsProperties(
-        Map.of(CHANNEL, whatsapp), List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10));
+        Map.of(CHANNEL, whatsapp), List.of(Duration.ofSeconds(5)), Duration.ofSeconds(10), 32);
   }
 }

@@ -35,7 +35,8 @@ public final class TestPolicies {
                     maxAttempts,
                     null)),
             dispatchRetryDelays,
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            32);
     return new ChannelPolicies(properties, new AckGates(properties));
   }
 }

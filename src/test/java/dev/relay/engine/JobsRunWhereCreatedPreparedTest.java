@@ -1,0 +1,196 @@
+package dev.relay.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+
+/**
+ * A job whose activity carries {@value HeldContinuations#PROPERTY} is prepared, by a thread of its
+ * own, before it is handed to the job threads; its run then has the work done for it, and only its
+ * run: what it leaves is dropped after. A job without the property, or whose preparation fails or
+ * finds nothing to do, runs as it would have.
+ */
+class JobsRunWhereCreatedPreparedTest {
+
+  private static final String JOB_THREAD = "job-thread";
+
+  private final ExecutorService jobThread =
+      Executors.newSingleThreadExecutor(task -> new Thread(task, JOB_THREAD));
+  private final List<String> prepared = new CopyOnWriteArrayList<>();
+  private final List<String> exited = new CopyOnWriteArrayList<>();
+  private final Runs runs = new Runs();
+  private volatile Function<String, ContinuationPreparation.Prepared> preparing;
+  private ProcessEngine engine;
+  private RuntimeService runtime;
+
+  @BeforeEach
+  void engine() {
+    StaticListableBeanFactory beans = new StaticListableBeanFactory();
+    beans.addBean("preparation", (ContinuationPreparation) key -> {
+      prepared.add(key + " on " + Thread.currentThread().getName().replaceAll("\\d+$", "N")
+          + (runs.list.isEmpty() ? ", before the run" : ", after the run"));
+      return preparing.apply(key);
+    });
+    StandaloneInMemProcessEngineConfiguration configuration =
+        InMemoryEngines.with(
+            "jobs-run-where-created-prepared",
+            new JobsRunWhereCreated(
+                Duration.ofSeconds(15), 10, beans.getBeanProvider(ContinuationPreparation.class), 2),
+            new HeldContinuations(
+                new StaticListableBeanFactory().getBeanProvider(ContinuationAdmission.class)));
+    configuration.setJobExecutor(new ActiveJobExecutor());
+    configuration.setBeans(Map.of("runs", runs));
+    engine = configuration.buildProcessEngine();
+    runtime = engine.getRuntimeService();
+    engine.getRepositoryService().createDeployment()
+        .addString("call.bpmn", """
+            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
+              <process id="call" isExecutable="true" camunda:historyTimeToLive="1">
+                <startEvent id="Start" />
+                <sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Call" />
+                <serviceTask id="Task_Call" camunda:asyncBefore="true"
+                    camunda:expression="${runs.run(messageId)}">
+                  <extensionElements><camunda:properties>
+                    <camunda:property name="waitForAdmission" value="${messageId}" />
+                  </camunda:properties></extensionElements>
+                </serviceTask>
+                <sequenceFlow id="f2" sourceRef="Task_Call" targetRef="End" />
+                <endEvent id="End" />
+              </process>
+              <process id="plain" isExecutable="true" camunda:historyTimeToLive="1">
+                <startEvent id="PlainStart" />
+                <sequenceFlow id="p1" sourceRef="PlainStart" targetRef="Task_Plain" />
+                <serviceTask id="Task_Plain" camunda:asyncBefore="true"
+                    camunda:expression="${runs.run(messageId)}" />
+                <sequenceFlow id="p2" sourceRef="Task_Plain" targetRef="PlainEnd" />
+                <endEvent id="PlainEnd" />
+              </process>
+            </definitions>""")
+        .deploy();
+  }
+
+  @AfterEach
+  void close() throws InterruptedException {
+    jobThread.shutdown();
+    jobThread.awaitTermination(10, TimeUnit.SECONDS);
+    engine.close();
+  }
+
+  @Test
+  void aJobThatCalls_isPreparedOnAThreadOfItsOwn_thenRunsWithTheWorkDone() throws Exception {
+    preparing = key -> new Work(key);
+
+    String instance = start("call", "m-1");
+
+    assertThat(prepared).containsExactly("m-1 on relay-prepare-N, before the run");
+    assertThat(runs.list).containsExactly("m-1 on job-thread, with m-1 prepared");
+    assertThat(exited).as("dropped after the run").containsExactly("m-1 on job-thread");
+    assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count()).isZero();
+  }
+
+  @Test
+  void aJobWithoutTheProperty_isNotPrepared() throws Exception {
+    preparing = key -> new Work(key);
+
+    start("plain", "m-1");
+
+    assertThat(prepared).isEmpty();
+    assertThat(runs.list).containsExactly("m-1 on job-thread, unprepared");
+  }
+
+  @Test
+  void aPreparationThatFails_orFindsNothingToDo_leavesTheJobItsWork() throws Exception {
+    preparing = key -> {
+      if (key.equals("m-1")) {
+        throw new IllegalStateException("database down");
+      }
+      return null;
+    };
+
+    start("call", "m-1");
+    start("call", "m-2");
+
+    assertThat(prepared).hasSize(2);
+    assertThat(runs.list)
+        .containsExactly("m-1 on job-thread, unprepared", "m-2 on job-thread, unprepared");
+  }
+
+  /** Starts an instance and waits until its job has run on the job thread. */
+  private String start(String process, String messageId) throws Exception {
+    runs.done = new CountDownLatch(1);
+    String instance =
+        runtime.startProcessInstanceByKey(process, Map.of("messageId", messageId)).getId();
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the job ran").isTrue();
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS); // and its thread is done with it
+    return instance;
+  }
+
+  private static final ThreadLocal<String> ENTERED = new ThreadLocal<>();
+
+  /** Work done ahead for a message: in effect on the thread it was entered on, until exited. */
+  private class Work implements ContinuationPreparation.Prepared {
+
+    private final String key;
+
+    Work(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public void enter() {
+      ENTERED.set(key);
+    }
+
+    @Override
+    public void exit() {
+      if (ENTERED.get() != null) {
+        exited.add(ENTERED.get() + " on " + Thread.currentThread().getName());
+      }
+      ENTERED.remove();
+    }
+  }
+
+  /** The tasks' work: who ran it, where, and with which work done ahead. */
+  public static class Runs {
+
+    final List<String> list = new CopyOnWriteArrayList<>();
+    volatile CountDownLatch done = new CountDownLatch(1);
+
+    public void run(String messageId) {
+      String entered = ENTERED.get();
+      list.add(messageId + " on " + Thread.currentThread().getName()
+          + (entered == null ? ", unprepared" : ", with " + entered + " prepared"));
+      done.countDown();
+    }
+  }
+
+  /** Active without acquisition running; its job threads are the one thread of this test. */
+  private class ActiveJobExecutor extends SpringJobExecutor {
+
+    ActiveJobExecutor() {
+      setTaskExecutor(jobThread::execute);
+    }
+
+    @Override
+    public boolean isActive() {
+      return true;
+    }
+  }
+}
