@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 /**
  * Health component {@code jobExecutor}, in place of the Camunda starter's: whether this node's job
  * executor runs (DOWN: it delivers nothing), how busy its threads and queue are, and how many jobs
- * created here wait in the node's line for the queue ({@link JobsRunWhereCreated}). A full queue
- * is no fault (jobs then wait in that line or for acquisition), so it stays UP.
+ * created here are being prepared (their provider calls made ahead) or wait in the node's line for
+ * the queue ({@link JobsRunWhereCreated}). A full queue is no fault (jobs then wait in that line or
+ * for acquisition), so it stays UP.
  */
 @Component("jobExecutorHealthIndicator")
 class JobExecutorHealth implements HealthIndicator {
@@ -31,7 +32,8 @@ class JobExecutorHealth implements HealthIndicator {
     health
         .withDetail("active", executor.isActive())
         .withDetail("lockOwner", executor.getLockOwner())
-        .withDetail("waitingInLine", handOvers.waiting());
+        .withDetail("waitingInLine", handOvers.waiting())
+        .withDetail("preparing", handOvers.preparing());
     if (executor instanceof SpringJobExecutor spring
         && spring.getTaskExecutor() instanceof ThreadPoolTaskExecutor tasks
         && tasks.getThreadPoolExecutor() != null) {

@@ -145,6 +145,11 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     return line.length();
   }
 
+  /** Jobs being prepared or waiting for a preparing thread, for health. */
+  int preparing() {
+    return preparing.getActiveCount() + preparing.getQueue().size();
+  }
+
   @Override
   public void preInit(ProcessEngineConfigurationImpl configuration) {
     List<SessionFactory> factories = new ArrayList<>();
@@ -229,15 +234,19 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   /**
    * Has the job's preparation run on a thread of its own, and the job start after it. A
-   * preparation that fails leaves the job all of its work.
+   * preparation that fails leaves the job all of its work, and so does one whose turn came too late
+   * to finish within the job's lock (its threads all busy with slow calls): it might still be
+   * calling when another node takes the job over.
    */
   private void prepareThenStart(Handed handed, ContinuationPreparation preparer, String key) {
     try {
       preparing.execute(
           () -> {
             Prepared prepared = null;
+            long lockLeft =
+                handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
             try {
-              prepared = preparer.prepare(key);
+              prepared = lockLeft < leastLockLeft.toMillis() ? null : preparer.prepare(key);
             } catch (RuntimeException e) {
               log.warn("Job {} runs unprepared: {}", handed.jobId(), e.toString());
             }

@@ -3,6 +3,7 @@ package dev.relay.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,12 +26,13 @@ import org.springframework.beans.factory.support.StaticListableBeanFactory;
 /**
  * A job whose activity carries {@value HeldContinuations#PROPERTY} is prepared, by a thread of its
  * own, before it is handed to the job threads; its run then has the work done for it, and only its
- * run: what it leaves is dropped after. A job without the property, or whose preparation fails or
- * finds nothing to do, runs as it would have.
+ * run: what it leaves is dropped after. A job without the property, or whose preparation fails,
+ * finds nothing to do or could no longer finish within the job's lock, runs as it would have.
  */
 class JobsRunWhereCreatedPreparedTest {
 
   private static final String JOB_THREAD = "job-thread";
+  private static final Duration LEAST_LOCK_LEFT = Duration.ofSeconds(15);
 
   private final ExecutorService jobThread =
       Executors.newSingleThreadExecutor(task -> new Thread(task, JOB_THREAD));
@@ -51,7 +55,7 @@ class JobsRunWhereCreatedPreparedTest {
         InMemoryEngines.with(
             "jobs-run-where-created-prepared",
             new JobsRunWhereCreated(
-                Duration.ofSeconds(15), 10, beans.getBeanProvider(ContinuationPreparation.class), 2),
+                LEAST_LOCK_LEFT, 10, beans.getBeanProvider(ContinuationPreparation.class), 1),
             new HeldContinuations(
                 new StaticListableBeanFactory().getBeanProvider(ContinuationAdmission.class)));
     configuration.setJobExecutor(new ActiveJobExecutor());
@@ -88,6 +92,7 @@ class JobsRunWhereCreatedPreparedTest {
 
   @AfterEach
   void close() throws InterruptedException {
+    ClockUtil.reset();
     jobThread.shutdown();
     jobThread.awaitTermination(10, TimeUnit.SECONDS);
     engine.close();
@@ -130,6 +135,40 @@ class JobsRunWhereCreatedPreparedTest {
     assertThat(prepared).hasSize(2);
     assertThat(runs.list)
         .containsExactly("m-1 on job-thread, unprepared", "m-2 on job-thread, unprepared");
+  }
+
+  @Test
+  void aJobWhosePreparationsTurnCameTooLateForItsLock_runsUnprepared() throws Exception {
+    CountDownLatch slowCall = new CountDownLatch(1);
+    preparing = key -> {
+      if (key.equals("slow")) {
+        await(slowCall);
+      }
+      return new Work(key);
+    };
+    runs.done = new CountDownLatch(2);
+
+    // the one preparing thread busy with a slow call, the next job's preparation queued behind it
+    runtime.startProcessInstanceByKey("call", Map.of("messageId", "slow"));
+    runtime.startProcessInstanceByKey("call", Map.of("messageId", "late"));
+    long lockTime = ((ProcessEngineImpl) engine).getProcessEngineConfiguration().getJobExecutor()
+        .getLockTimeInMillis();
+    ClockUtil.setCurrentTime(new Date(
+        System.currentTimeMillis() + lockTime - LEAST_LOCK_LEFT.toMillis() + 1000));
+    slowCall.countDown();
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("both jobs ran").isTrue();
+    assertThat(prepared).singleElement().asString().startsWith("slow");
+    assertThat(runs.list).containsExactlyInAnyOrder(
+        "slow on job-thread, with slow prepared", "late on job-thread, unprepared");
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Starts an instance and waits until its job has run on the job thread. */
