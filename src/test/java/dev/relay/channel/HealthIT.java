@@ -45,11 +45,12 @@ class HealthIT extends RelayIntegrationTest {
     assertThat(jobs.get("status").asText()).isEqualTo("UP");
     assertThat(jobs.at("/details/active").asBoolean()).isTrue();
     // as application.yml configures the pool
-    assertThat(jobs.at("/details/maxPoolSize").asInt()).isEqualTo(16);
-    assertThat(jobs.at("/details/queueCapacity").asInt()).isEqualTo(16);
+    assertThat(jobs.at("/details/maxPoolSize").asInt()).isEqualTo(8);
+    assertThat(jobs.at("/details/queueCapacity").asInt()).isEqualTo(8);
     assertThat(jobs.at("/details/activeThreads").isInt()).isTrue();
     assertThat(jobs.at("/details/queued").isInt()).isTrue();
     assertThat(jobs.at("/details/waitingInLine").isInt()).isTrue();
+    assertThat(jobs.at("/details/preparing").isInt()).isTrue();
     JsonNode channel = components.at("/channels/components/" + CHANNEL);
     assertThat(channel.get("status").asText()).isEqualTo("UP");
     assertThat(channel.at("/details/circuit").asText()).isEqualTo("CLOSED");
