@@ -49,26 +49,8 @@ class HeldContinuationsTest {
     configuration.setBeans(Map.of("called", called));
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();
-    engine.getRepositoryService().createDeployment()
-        .addString("call.bpmn", """
-            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
-              <process id="call" isExecutable="true" camunda:historyTimeToLive="1">
-                <startEvent id="Start" />
-                <sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Call" />
-                <serviceTask id="Task_Call" camunda:asyncBefore="true"
-                    camunda:expression="${called.add(execution.processBusinessKey)}">
-                  <extensionElements><camunda:properties>
-                    <camunda:property name="waitForAdmission" value="${execution.processBusinessKey}" />
-                  </camunda:properties></extensionElements>
-                </serviceTask>
-                <sequenceFlow id="f2" sourceRef="Task_Call" targetRef="Task_Plain" />
-                <serviceTask id="Task_Plain" camunda:asyncBefore="true" camunda:expression="${true}" />
-                <sequenceFlow id="f3" sourceRef="Task_Plain" targetRef="End" />
-                <endEvent id="End" />
-              </process>
-            </definitions>""")
-        .deploy();
+    InMemoryEngines.deployCallingTask(
+        engine, "${called.add(execution.processBusinessKey)}", "${execution.processBusinessKey}");
   }
 
   @AfterEach

@@ -2,9 +2,11 @@ package dev.relay.engine;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
@@ -41,6 +43,47 @@ final class InMemoryEngines {
         lineCapacity,
         new StaticListableBeanFactory().getBeanProvider(ContinuationPreparation.class),
         1);
+  }
+
+  /**
+   * Deploys "call": Task_Call, an asynchronous service task that evaluates {@code expression} and
+   * carries the extension property {@value HeldContinuations#PROPERTY} = {@code key}, then
+   * Task_Plain, an asynchronous one that does nothing.
+   */
+  static void deployCallingTask(ProcessEngine engine, String expression, String key) {
+    engine.getRepositoryService().createDeployment()
+        .addString("call.bpmn", """
+            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
+              <process id="call" isExecutable="true" camunda:historyTimeToLive="1">
+                <startEvent id="Start" />
+                <sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Call" />
+                <serviceTask id="Task_Call" camunda:asyncBefore="true"
+                    camunda:expression="%s">
+                  <extensionElements><camunda:properties>
+                    <camunda:property name="waitForAdmission" value="%s" />
+                  </camunda:properties></extensionElements>
+                </serviceTask>
+                <sequenceFlow id="f2" sourceRef="Task_Call" targetRef="Task_Plain" />
+                <serviceTask id="Task_Plain" camunda:asyncBefore="true" camunda:expression="${true}" />
+                <sequenceFlow id="f3" sourceRef="Task_Plain" targetRef="End" />
+                <endEvent id="End" />
+              </process>
+            </definitions>""".formatted(expression, key))
+        .deploy();
+  }
+
+  /** A job executor that is active without acquisition running: its job threads are {@code threads}. */
+  static SpringJobExecutor activeJobExecutor(Executor threads) {
+    SpringJobExecutor executor =
+        new SpringJobExecutor() {
+          @Override
+          public boolean isActive() {
+            return true;
+          }
+        };
+    executor.setTaskExecutor(threads::execute);
+    return executor;
   }
 
   /** Runs the work on a thread, and so a connection, of its own, as another node would; waits. */

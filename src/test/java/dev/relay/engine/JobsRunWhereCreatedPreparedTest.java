@@ -17,7 +17,6 @@ import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
-import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,36 +57,12 @@ class JobsRunWhereCreatedPreparedTest {
                 LEAST_LOCK_LEFT, 10, beans.getBeanProvider(ContinuationPreparation.class), 1),
             new HeldContinuations(
                 new StaticListableBeanFactory().getBeanProvider(ContinuationAdmission.class)));
-    configuration.setJobExecutor(new ActiveJobExecutor());
+    configuration.setJobExecutor(InMemoryEngines.activeJobExecutor(jobThread));
     configuration.setBeans(Map.of("runs", runs));
     engine = configuration.buildProcessEngine();
     runtime = engine.getRuntimeService();
-    engine.getRepositoryService().createDeployment()
-        .addString("call.bpmn", """
-            <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
-              <process id="call" isExecutable="true" camunda:historyTimeToLive="1">
-                <startEvent id="Start" />
-                <sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Call" />
-                <serviceTask id="Task_Call" camunda:asyncBefore="true"
-                    camunda:expression="${runs.run(messageId)}">
-                  <extensionElements><camunda:properties>
-                    <camunda:property name="waitForAdmission" value="${messageId}" />
-                  </camunda:properties></extensionElements>
-                </serviceTask>
-                <sequenceFlow id="f2" sourceRef="Task_Call" targetRef="End" />
-                <endEvent id="End" />
-              </process>
-              <process id="plain" isExecutable="true" camunda:historyTimeToLive="1">
-                <startEvent id="PlainStart" />
-                <sequenceFlow id="p1" sourceRef="PlainStart" targetRef="Task_Plain" />
-                <serviceTask id="Task_Plain" camunda:asyncBefore="true"
-                    camunda:expression="${runs.run(messageId)}" />
-                <sequenceFlow id="p2" sourceRef="Task_Plain" targetRef="PlainEnd" />
-                <endEvent id="PlainEnd" />
-              </process>
-            </definitions>""")
-        .deploy();
+    InMemoryEngines.deployCallingTask(engine, "${runs.run(messageId)}", "${messageId}");
+    InMemoryEngines.deployAsyncTask(engine);
   }
 
   @AfterEach
@@ -102,7 +77,7 @@ class JobsRunWhereCreatedPreparedTest {
   void aJobThatCalls_isPreparedOnAThreadOfItsOwn_thenRunsWithTheWorkDone() throws Exception {
     preparing = key -> new Work(key);
 
-    String instance = start("call", "m-1");
+    String instance = start("m-1");
 
     assertThat(prepared).containsExactly("m-1 on relay-prepare-N, before the run");
     assertThat(runs.list).containsExactly("m-1 on job-thread, with m-1 prepared");
@@ -114,10 +89,13 @@ class JobsRunWhereCreatedPreparedTest {
   void aJobWithoutTheProperty_isNotPrepared() throws Exception {
     preparing = key -> new Work(key);
 
-    start("plain", "m-1");
+    String instance = runtime.startProcessInstanceByKey("async").getId();
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS); // queued behind the job
 
     assertThat(prepared).isEmpty();
-    assertThat(runs.list).containsExactly("m-1 on job-thread, unprepared");
+    assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count())
+        .as("its job ran")
+        .isZero();
   }
 
   @Test
@@ -129,8 +107,8 @@ class JobsRunWhereCreatedPreparedTest {
       return null;
     };
 
-    start("call", "m-1");
-    start("call", "m-2");
+    start("m-1");
+    start("m-2");
 
     assertThat(prepared).hasSize(2);
     assertThat(runs.list)
@@ -172,10 +150,10 @@ class JobsRunWhereCreatedPreparedTest {
   }
 
   /** Starts an instance and waits until its job has run on the job thread. */
-  private String start(String process, String messageId) throws Exception {
+  private String start(String messageId) throws Exception {
     runs.done = new CountDownLatch(1);
     String instance =
-        runtime.startProcessInstanceByKey(process, Map.of("messageId", messageId)).getId();
+        runtime.startProcessInstanceByKey("call", Map.of("messageId", messageId)).getId();
     assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the job ran").isTrue();
     jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS); // and its thread is done with it
     return instance;
@@ -217,19 +195,6 @@ class JobsRunWhereCreatedPreparedTest {
       list.add(messageId + " on " + Thread.currentThread().getName()
           + (entered == null ? ", unprepared" : ", with " + entered + " prepared"));
       done.countDown();
-    }
-  }
-
-  /** Active without acquisition running; its job threads are the one thread of this test. */
-  private class ActiveJobExecutor extends SpringJobExecutor {
-
-    ActiveJobExecutor() {
-      setTaskExecutor(jobThread::execute);
-    }
-
-    @Override
-    public boolean isActive() {
-      return true;
     }
   }
 }

@@ -24,7 +24,6 @@ import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.Job;
-import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +67,7 @@ class JobsRunWhereCreatedRunTest {
         meanwhile.accept(sql);
       }
     }));
-    configuration.setJobExecutor(new ActiveJobExecutor());
+    configuration.setJobExecutor(InMemoryEngines.activeJobExecutor(jobThread));
     configuration.setBeans(Map.of("dispatched", dispatched));
     engine = configuration.buildProcessEngine();
     runtime = engine.getRuntimeService();
@@ -260,18 +259,5 @@ class JobsRunWhereCreatedRunTest {
         .filter(sql -> sql.startsWith("select * from " + table + " "))
         .map(sql -> sql.replaceAll(".* where \\(?(?:\\w+\\.)?(\\w+) = .*", "$1"))
         .toList();
-  }
-
-  /** Active without acquisition running; its job threads are the one thread of this test. */
-  private class ActiveJobExecutor extends SpringJobExecutor {
-
-    ActiveJobExecutor() {
-      setTaskExecutor(jobThread::execute);
-    }
-
-    @Override
-    public boolean isActive() {
-      return true;
-    }
   }
 }
