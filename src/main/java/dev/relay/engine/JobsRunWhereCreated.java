@@ -199,10 +199,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
               job.getProcessInstanceId(),
               lockedUntil);
       ContinuationPreparation preparer = preparation.getIfAvailable();
-      String key =
-          preparer == null || job.getExecution() == null
-              ? null
-              : HeldContinuations.keyOf(job.getExecution(), job.getActivityId());
+      String key = preparer == null ? null : preparationKey(job);
       Context.getCommandContext()
           .getTransactionContext()
           .addTransactionListener(
@@ -214,6 +211,21 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
                   prepareThenStart(handed, preparer, key);
                 }
               });
+    }
+
+    /**
+     * The job's key for its preparation, or null. An expression that fails here leaves the job
+     * unprepared, never the transaction that creates it: the job evaluates it again and fails as
+     * it would have.
+     */
+    private static String preparationKey(JobEntity job) {
+      try {
+        return job.getExecution() == null
+            ? null
+            : HeldContinuations.keyOf(job.getExecution(), job.getActivityId());
+      } catch (RuntimeException e) {
+        return null;
+      }
     }
 
     private boolean continuesRunningJob(JobEntity job) {

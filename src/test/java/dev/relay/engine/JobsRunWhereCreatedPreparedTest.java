@@ -25,8 +25,9 @@ import org.springframework.beans.factory.support.StaticListableBeanFactory;
 /**
  * A job whose activity carries {@value HeldContinuations#PROPERTY} is prepared, by a thread of its
  * own, before it is handed to the job threads; its run then has the work done for it, and only its
- * run: what it leaves is dropped after. A job without the property, or whose preparation fails,
- * finds nothing to do or could no longer finish within the job's lock, runs as it would have.
+ * run: what it leaves is dropped after. A job without the property, or whose key cannot be
+ * evaluated, or whose preparation fails, finds nothing to do or could no longer finish within the
+ * job's lock, runs as it would have.
  */
 class JobsRunWhereCreatedPreparedTest {
 
@@ -113,6 +114,20 @@ class JobsRunWhereCreatedPreparedTest {
     assertThat(prepared).hasSize(2);
     assertThat(runs.list)
         .containsExactly("m-1 on job-thread, unprepared", "m-2 on job-thread, unprepared");
+  }
+
+  @Test
+  void aKeyThatCannotBeEvaluated_leavesTheJobUnprepared_notItsCreatorFailed() throws Exception {
+    preparing = key -> new Work(key);
+
+    String instance = runtime.startProcessInstanceByKey("call").getId(); // no messageId
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS); // queued behind the job
+
+    assertThat(prepared).isEmpty();
+    assertThat(engine.getManagementService().createJobQuery().processInstanceId(instance)
+            .singleResult().getExceptionMessage())
+        .as("the job failed on it, as it would have")
+        .contains("messageId");
   }
 
   @Test
