@@ -3,9 +3,12 @@ package dev.relay.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
@@ -84,6 +87,14 @@ final class InMemoryEngines {
         };
     executor.setTaskExecutor(threads::execute);
     return executor;
+  }
+
+  /** After a test: the engine's clock back, the test's job thread done, the engine closed. */
+  static void close(ProcessEngine engine, ExecutorService jobThread) throws InterruptedException {
+    ClockUtil.reset();
+    jobThread.shutdown();
+    jobThread.awaitTermination(10, TimeUnit.SECONDS);
+    engine.close();
   }
 
   /** Runs the work on a thread, and so a connection, of its own, as another node would; waits. */

@@ -68,10 +68,7 @@ class JobsRunWhereCreatedPreparedTest {
 
   @AfterEach
   void close() throws InterruptedException {
-    ClockUtil.reset();
-    jobThread.shutdown();
-    jobThread.awaitTermination(10, TimeUnit.SECONDS);
-    engine.close();
+    InMemoryEngines.close(engine, jobThread);
   }
 
   @Test

@@ -88,10 +88,7 @@ class JobsRunWhereCreatedRunTest {
 
   @AfterEach
   void close() throws InterruptedException {
-    ClockUtil.reset();
-    jobThread.shutdown();
-    jobThread.awaitTermination(10, TimeUnit.SECONDS);
-    engine.close();
+    InMemoryEngines.close(engine, jobThread);
   }
 
   @Test
