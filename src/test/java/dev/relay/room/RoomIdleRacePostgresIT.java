@@ -41,9 +41,9 @@ import org.springframework.test.context.TestPropertySource;
  * {@value #IDLE_MILLIS} ms. The provider ACKs every message at once: in half of the rooms from
  * inside its handler, before it answers (the instance goes idle in the dispatch job's
  * transaction), in the other half just after its answer (it goes idle in the webhook's). A room's
- * next message is sent at a random moment up to {@value #MAX_GAP_MILLIS} ms after the provider
- * answered the previous one: while the instance decides to go idle, while it waits idle, while
- * its idle timer fires, or after it has ended.
+ * next message is sent at a random moment, up to {@value #SHORT_GAP_MILLIS} ms or up to {@value
+ * #LONG_GAP_MILLIS} ms, after the provider answered the previous one: while the instance decides
+ * to go idle, while it waits idle, while its idle timer fires, or after it has ended.
  *
  * <p>Throughout, no room has a waiting message without a live instance, nor two live instances;
  * every intake is accepted; afterwards every message has been delivered, taken and dispatched
@@ -66,10 +66,14 @@ class RoomIdleRacePostgresIT extends RoomIntegrationTest {
   static final int ROOMS = Integer.getInteger("relay.idle-race.rooms", 40);
   static final int PER_ROOM = Integer.getInteger("relay.idle-race.messages", 25);
   static final int IDLE_MILLIS = 100;
-  // the idle timers run on the job threads behind the rooms' dispatches: on this saturated machine
-  // they fire hundreds of ms late, and with gaps of at most 300 ms the timeout side of the race
-  // was run for 45 messages of 1,000 (8 job threads; 392 with 16)
-  static final int MAX_GAP_MILLIS = 1000;
+  // Half the gaps short, half long. The idle timers run on the job threads behind the rooms'
+  // dispatches, so how late they fire depends on the machine: with 8 job threads on a saturated
+  // machine hundreds of ms, and gaps of at most 300 ms then ran the timeout side of the race for 45
+  // messages of 1,000; in a faster hour gaps of up to 1 s left the other side 91. Short gaps
+  // (the idle timeout and half) mostly find the instance waiting idle, long ones mostly after its
+  // timeout, however late.
+  static final int SHORT_GAP_MILLIS = 150;
+  static final int LONG_GAP_MILLIS = 1500;
   static final String CHANNEL = "racechat";
 
   private static final ListeningProvider channelProvider = new ListeningProvider();
@@ -194,7 +198,11 @@ class RoomIdleRacePostgresIT extends RoomIntegrationTest {
       roomsDone.get(room).complete(null);
       return;
     }
-    long gap = ThreadLocalRandom.current().nextLong(MAX_GAP_MILLIS + 1);
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long gap =
+        random.nextBoolean()
+            ? random.nextLong(SHORT_GAP_MILLIS + 1)
+            : random.nextLong(SHORT_GAP_MILLIS, LONG_GAP_MILLIS + 1);
     clients.schedule(() -> send(room, k + 1), gap, TimeUnit.MILLISECONDS);
   }
 
