@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The one PostgreSQL of the benchmark: zonky's embedded server with settings for a benchmark, or
@@ -59,12 +61,15 @@ final class BenchDatabase implements AutoCloseable {
   private final String url;
   private final String user;
   private final String password;
+  private final Set<String> given; // --pg-settings: shown with the figures too
 
-  private BenchDatabase(EmbeddedPostgres embedded, String url, String user, String password) {
+  private BenchDatabase(
+      EmbeddedPostgres embedded, String url, String user, String password, Set<String> given) {
     this.embedded = embedded;
     this.url = url;
     this.user = user;
     this.password = password;
+    this.given = given;
   }
 
   static BenchDatabase start(Options options) throws IOException, SQLException {
@@ -76,7 +81,7 @@ final class BenchDatabase implements AutoCloseable {
         s.execute("create database " + DATABASE);
       }
       String url = options.pgUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + DATABASE + "$1");
-      return new BenchDatabase(null, url, options.pgUser(), options.pgPassword());
+      return new BenchDatabase(null, url, options.pgUser(), options.pgPassword(), Set.of());
     }
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setOutputRedirector(ProcessBuilder.Redirect.appendTo(
@@ -84,6 +89,7 @@ final class BenchDatabase implements AutoCloseable {
         .setErrorRedirector(ProcessBuilder.Redirect.appendTo(
             options.out().resolve("postgres.log").toFile()));
     EMBEDDED_SETTINGS.forEach(builder::setServerConfig);
+    options.pgSettings().forEach(builder::setServerConfig);
     EmbeddedPostgres postgres = builder.start();
     try (Connection admin = postgres.getPostgresDatabase().getConnection();
         Statement s = admin.createStatement()) {
@@ -91,7 +97,7 @@ final class BenchDatabase implements AutoCloseable {
     }
     return new BenchDatabase(
         postgres, postgres.getJdbcUrl("postgres", DATABASE).replaceFirst("\\?user=.*", ""),
-        "postgres", "");
+        "postgres", "", options.pgSettings().keySet());
   }
 
   String url() {
@@ -126,6 +132,7 @@ final class BenchDatabase implements AutoCloseable {
     try (Connection c = connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(
             "select name, current_setting(name) from pg_settings where name in (" + SHOWN
+                + given.stream().map(name -> ",'" + name + "'").collect(Collectors.joining())
                 + ") order by name")) {
       while (rs.next()) {
         settings.put(rs.getString(1), rs.getString(2));

@@ -56,7 +56,7 @@ class BenchmarkIT {
   void twoNodesOnOneDatabase_everyMessageDelivered_noneLost_noneOutOfOrder() throws Exception {
     Result result = Benchmark.run(Options.parse("--nodes=2", "--rooms=10",
         "--messages-per-room=4", "--rate=20", "--duration=2s", "--warm-up=0s", "--drain-timeout=120s",
-        "--out=" + out("two-nodes")));
+        "--pg-settings=autovacuum_naptime=10s", "--out=" + out("two-nodes")));
 
     assertThat(result.intakeRequests().accepted()).isEqualTo(40);
     assertThat(result.lost()).as("lost; %s", result.problems()).isZero();
@@ -65,6 +65,10 @@ class BenchmarkIT {
     assertThat(result.processes()).extracting(Result.ProcessFigures::name)
         .containsExactly("relay-1", "relay-2", "simulator", "postgres", "harness");
     assertThat(result.settled()).as("a load no longer than --settle (120 s)").isNull();
+    assertThat(result.databaseSettings())
+        .as("the server ran with the setting given, and the report says so")
+        .containsEntry("autovacuum_naptime", "10s")
+        .containsEntry("synchronous_commit", "on");
   }
 
   /** Under the build directory (-DbuildDir=... included), beside the test classes. */

@@ -5,6 +5,7 @@ import dev.relay.support.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,7 @@ record Options(
     String pgUrl,
     String pgUser,
     String pgPassword,
+    Map<String, String> pgSettings,
     AckGateSetting ackGateTimeout,
     Duration drainTimeout,
     Duration warmUp,
@@ -76,6 +78,8 @@ record Options(
         --pg=embedded             embedded | local (a running server, see --pg-url)
         --pg-url=jdbc:postgresql://localhost:5432/postgres   admin connection of --pg=local
         --pg-user=postgres --pg-password=postgres            its credentials
+        --pg-settings=            server settings of the embedded PostgreSQL over the benchmark's
+                                  own, comma-separated, e.g. autovacuum_naptime=10s,commit_delay=100
         --ack-gate-timeout=2s     the bench channel's ack-gate-timeout: a duration, or auto
         --drain-timeout=60s       how long to wait after the load for the last ACKs
         --warm-up=60s             unmeasured load at the same rate first, in rooms of their own,
@@ -117,6 +121,7 @@ record Options(
     DEFAULTS.put("pg-url", "jdbc:postgresql://localhost:5432/postgres");
     DEFAULTS.put("pg-user", "postgres");
     DEFAULTS.put("pg-password", "postgres");
+    DEFAULTS.put("pg-settings", "");
     DEFAULTS.put("ack-gate-timeout", "2s");
     DEFAULTS.put("drain-timeout", "60s");
     DEFAULTS.put("warm-up", "60s");
@@ -137,6 +142,8 @@ record Options(
     require(!settle.isNegative(), "settle must be >= 0");
     require(!callbackBatch.isNegative(), "callback-batch must be >= 0");
     require(requestCost >= 0, "request-cost must be >= 0");
+    require(pg == Pg.EMBEDDED || pgSettings.isEmpty(),
+        "pg-settings are for --pg=embedded: set a local server's settings on the server");
   }
 
   /**
@@ -169,6 +176,7 @@ record Options(
           values.get("pg-url"),
           values.get("pg-user"),
           values.get("pg-password"),
+          settings(values.get("pg-settings")),
           AckGateSetting.valueOf(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
           duration(values.get("warm-up")),
@@ -183,6 +191,23 @@ record Options(
     } catch (IllegalArgumentException e) { // NumberFormatException is one
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
     }
+  }
+
+  private static Map<String, String> settings(String list) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String setting : list.split(",")) {
+      if (setting.isBlank()) {
+        continue;
+      }
+      int eq = setting.indexOf('=');
+      String name = eq < 0 ? "" : setting.substring(0, eq).trim();
+      String value = eq < 0 ? "" : setting.substring(eq + 1).trim();
+      // the names go into the report's query of pg_settings
+      require(name.matches("[a-z][a-z0-9_.]*") && !value.isEmpty(),
+          "pg-settings: '" + setting + "' is not name=value");
+      settings.put(name, value);
+    }
+    return Collections.unmodifiableMap(settings);
   }
 
   /** Messages the load sends: rate x duration. */
@@ -215,6 +240,8 @@ record Options(
         intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
         number(warmUp.toMillis() / 1000.0), number(settle.toMillis() / 1000.0))
+        + (pgSettings.isEmpty() ? "" : " --pg-settings=" + String.join(",",
+            pgSettings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()))
         // the node's collector among them: a figure depends on it
         + " \"--relay-jvm-args=" + String.join(" ", relayJvmArgs) + "\""
         + (relayJava.equals(ChildJvm.OWN_JAVA) ? "" : " --relay-java=" + relayJava);

@@ -1,6 +1,8 @@
 package dev.relay.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.relay.support.ChildJvm;
 import java.io.IOException;
@@ -44,5 +46,30 @@ class OptionsTest {
     assertThat(other.commandLine())
         .as("the printed options say which Java ran the nodes")
         .endsWith(" --relay-java=/usr/lib/jvm/other");
+  }
+
+  @Test
+  void serverSettingsGoToTheEmbeddedServer_inTheirOrder_andIntoThePrintedOptions() {
+    assertThat(Options.parse().pgSettings()).isEmpty();
+    assertThat(Options.parse().commandLine()).doesNotContain("--pg-settings");
+
+    Options tuned = Options.parse("--pg-settings=autovacuum_naptime=10s, commit_delay=100");
+    assertThat(tuned.pgSettings())
+        .containsExactly(entry("autovacuum_naptime", "10s"), entry("commit_delay", "100"));
+    assertThat(tuned.commandLine())
+        .as("the printed options say which settings the server ran with")
+        .contains(" --pg-settings=autovacuum_naptime=10s,commit_delay=100 ");
+  }
+
+  @Test
+  void aSettingThatIsNotNameEqualsValue_orForALocalServer_isRefused() {
+    assertThatThrownBy(() -> Options.parse("--pg-settings=autovacuum_naptime"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pg-settings: 'autovacuum_naptime' is not name=value");
+    assertThatThrownBy(() -> Options.parse("--pg-settings=x');drop table t;--=1"))
+        .hasMessageContaining("is not name=value");
+    assertThatThrownBy(
+            () -> Options.parse("--pg=local", "--pg-settings=autovacuum_naptime=10s"))
+        .hasMessageContaining("pg-settings are for --pg=embedded");
   }
 }
