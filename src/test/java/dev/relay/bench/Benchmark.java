@@ -122,6 +122,8 @@ public final class Benchmark {
   private Result execute() throws Exception {
     String startedAt = Instant.now().toString();
     log("options " + options.commandLine());
+    long referenceAtStart = ReferenceWork.cpuMillis();
+    log("reference work: " + referenceAtStart + " ms of CPU (the machine's speed at this hour)");
     log("starting PostgreSQL (" + options.pg().name().toLowerCase(Locale.ROOT) + ")");
     BenchDatabase db = own(BenchDatabase.start(options));
     String database = db.describe();
@@ -221,6 +223,7 @@ public final class Benchmark {
       long loadEndMillis = System.currentTimeMillis();
       Map<String, Double> requestCost = requestCost(nodes.get(0));
       nodes.forEach(ChildJvm::close); // their access logs are complete once they have stopped
+      long referenceAtEnd = ReferenceWork.cpuMillis();
       AccessLog.Times inRelay = AccessLog.read(accessLogs, startMicros / 1000, loadEndMillis);
       Result.Settled settled = null;
       if (options.settles()) {
@@ -234,7 +237,8 @@ public final class Benchmark {
                 AccessLog.read(accessLogs, settledMicros / 1000, loadEndMillis).intake()));
       }
       List<Sample> samples = sampler.samples();
-      Result result = result(startedAt, database, settings, loadSeconds, drainSeconds, drained,
+      Result result = result(startedAt, referenceAtStart, referenceAtEnd, database, settings,
+          loadSeconds, drainSeconds, drained,
           load, outcome, ackGateMillis, sampler, samples, names, heaps, databaseAtStart,
           largestTables, openRooms, inRelay, settled, requestCost);
       Report.write(result, names, samples, outcome, title(), options.out());
@@ -306,7 +310,8 @@ public final class Benchmark {
         (heapAfter - heapBefore) * MIB / fill.accepted());
   }
 
-  private Result result(String startedAt, String database, Map<String, String> settings,
+  private Result result(String startedAt, long referenceAtStart, long referenceAtEnd,
+      String database, Map<String, String> settings,
       double loadSeconds, double drainSeconds, boolean drained, LoadGenerator load,
       Accounting.Outcome outcome, double ackGateMillis, Sampler sampler, List<Sample> samples,
       List<String> names, List<Double> heaps, long databaseAtStart, Map<String, Long> largestTables,
@@ -371,6 +376,8 @@ public final class Benchmark {
         startedAt,
         options.commandLine(),
         machine(),
+        referenceAtStart,
+        referenceAtEnd,
         database,
         settings,
         loadSeconds,

@@ -42,7 +42,10 @@ class BenchmarkIT {
             .isPositive().isFinite());
     assertThat(result.requestCostMs()).hasSize(3).allSatisfy((kind, ms) -> assertThat(ms)
         .as(kind).isPositive());
-    assertThat(out.resolve("result.json")).isNotEmptyFile();
+    assertThat(result.referenceWorkMsAtStart()).as("the machine's speed before the run")
+        .isPositive();
+    assertThat(result.referenceWorkMsAtEnd()).as("and after it").isPositive();
+    assertThat(Files.readString(out.resolve("result.json"))).contains("\"referenceWorkMsAtStart\"");
     assertThat(out.resolve("timeseries.csv")).isNotEmptyFile();
     assertThat(out.resolve("plot.png")).isNotEmptyFile();
     assertThat(out.resolve("statements.csv")).isNotEmptyFile();

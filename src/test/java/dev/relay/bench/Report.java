@@ -125,6 +125,9 @@ final class Report {
     out.println("Relay benchmark, started " + r.startedAt());
     out.println("  options   " + r.options());
     out.println("  machine   " + r.machine());
+    out.println("            reference work " + r.referenceWorkMsAtStart()
+        + " ms of CPU before the run, " + r.referenceWorkMsAtEnd()
+        + " after (lower: a faster machine at this hour)");
     out.println("  database  " + r.database());
     out.println("            " + r.databaseSettings().entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")));

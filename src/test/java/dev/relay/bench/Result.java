@@ -8,6 +8,9 @@ import org.HdrHistogram.Histogram;
  * The figures of one run, as printed and as written to {@code result.json}. Rates are per
  * second over the steady part of the load (after a warm-up of a fifth of it, at most 10 s).
  *
+ * @param referenceWorkMsAtStart the CPU time of a fixed piece of work ({@link ReferenceWork})
+ *     before the run: the machine's speed at its hour
+ * @param referenceWorkMsAtEnd the same after the load, with the nodes stopped
  * @param deliveredPerSecond messages whose first ACK Relay took, per second
  * @param deliveredPerSecondWorst10s the lowest 10-second average of the same: sustained, not a burst
  * @param ackToNextDispatch from Relay's 2xx to a room's ACK to that room's next message reaching
@@ -37,6 +40,8 @@ record Result(
     String startedAt,
     String options,
     String machine,
+    long referenceWorkMsAtStart,
+    long referenceWorkMsAtEnd,
     String database,
     Map<String, String> databaseSettings,
     double loadSeconds,
