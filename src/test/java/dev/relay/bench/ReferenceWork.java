@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 /**
  * A fixed piece of work timed in this thread's CPU time: how fast the machine is at this hour. The
- * same build costs up to 30 % more CPU per message in one hour than in another on these shared
+ * same build costs ~20 % more CPU per message in one hour than in another on these shared
  * machines (docs/benchmarks.md, session 26), with no steal reported: this figure, taken before and
  * after a run, is meant to tell a slow hour from a slow build. CPU time, not wall time, so that
  * waiting for a core does not count.
