@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class ReferenceWork {
 
   /** 16 MB: past the cores' own caches, as a busy server's working set is. */
-  private static final int[] SOURCE = new SplittableRandom(42).ints(4_000_000).toArray();
+  private static final int NUMBERS = 4_000_000;
 
   private static final int ROUNDS = 6;
 
@@ -27,9 +27,11 @@ final class ReferenceWork {
    */
   static long cpuMillis() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    // made for each measurement, not kept: the harness's memory is one of the run's figures
+    int[] source = new SplittableRandom(42).ints(NUMBERS).toArray();
     long fastest = Long.MAX_VALUE;
     for (int round = 0; round < ROUNDS; round++) {
-      int[] numbers = SOURCE.clone();
+      int[] numbers = source.clone();
       long start = threads.getCurrentThreadCpuTime();
       Arrays.sort(numbers);
       long nanos = threads.getCurrentThreadCpuTime() - start;
