@@ -1,24 +1,33 @@
 package dev.relay.engine;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.ibatis.mapping.BoundSql;
 import org.apache.ibatis.mapping.MappedStatement;
+import org.apache.ibatis.mapping.ParameterMapping;
 import org.apache.ibatis.mapping.SqlCommandType;
+import org.apache.ibatis.mapping.SqlSource;
 import org.apache.ibatis.scripting.defaults.RawSqlSource;
 import org.apache.ibatis.session.Configuration;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.db.ListQueryParameterObject;
+import org.camunda.bpm.engine.impl.db.entitymanager.DbEntityManager;
 import org.camunda.bpm.engine.impl.event.EventType;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.interceptor.CommandExecutor;
 import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.VariableInstanceEntity;
 import org.camunda.bpm.engine.impl.util.BitMaskUtil;
 import org.springframework.stereotype.Component;
 
@@ -32,6 +41,11 @@ import org.springframework.stereotype.Component;
 public class ProcessInstances {
 
   private static final String SUBSCRIPTIONS_OF_INSTANCE = "relaySelectEventSubscriptionsOfInstance";
+  // the same reads for several instances at once: the engine's statement with "in (…)" for "= ?"
+  private static final String SUBSCRIPTIONS_OF_INSTANCES = "relaySelectEventSubscriptionsOfInstances";
+  private static final String EXECUTIONS_OF_INSTANCES = "relaySelectExecutionsOfInstances";
+  private static final String JOBS_OF_INSTANCES = "relaySelectJobsOfInstances";
+  private static final String VARIABLES_OF_INSTANCES = "relaySelectVariablesOfInstances";
 
   private final CommandExecutor commands;
 
@@ -40,6 +54,7 @@ public class ProcessInstances {
         (ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration();
     this.commands = configuration.getCommandExecutorTxRequired();
     addSubscriptionsOfInstance(configuration);
+    addReadsOfInstances(configuration);
   }
 
   /**
@@ -65,6 +80,59 @@ public class ProcessInstances {
               .resultMaps(List.of(mybatis.getResultMap(
                   EventSubscriptionEntity.class.getName() + ".eventSubscriptionResultMap")))
               .build());
+    }
+  }
+
+  /**
+   * The engine's reads of one instance's executions, jobs and variables, and Relay's of its
+   * subscriptions, for a list of instances: the same SQL, its last condition {@code = ?} made
+   * {@code in (?, …)}. Built from the engine's statements so that they read what the engine would.
+   */
+  private static void addReadsOfInstances(ProcessEngineConfigurationImpl engine) {
+    Configuration mybatis = engine.getSqlSessionFactory().getConfiguration();
+    synchronized (mybatis) {
+      if (mybatis.hasStatement(VARIABLES_OF_INSTANCES, false)) {
+        return;
+      }
+      addInList(mybatis, SUBSCRIPTIONS_OF_INSTANCE, SUBSCRIPTIONS_OF_INSTANCES);
+      addInList(mybatis, "selectExecutionsByProcessInstanceId", EXECUTIONS_OF_INSTANCES);
+      addInList(mybatis, "selectJobsByProcessInstanceId", JOBS_OF_INSTANCES);
+      addInList(mybatis, "selectVariablesByProcessInstanceId", VARIABLES_OF_INSTANCES);
+    }
+  }
+
+  private static void addInList(Configuration mybatis, String byOne, String byList) {
+    MappedStatement one = mybatis.getMappedStatement(byOne);
+    String sql = one.getBoundSql(new ListQueryParameterObject("", 0, Integer.MAX_VALUE)).getSql();
+    String head = sql.replaceAll("\\s+", " ").strip();
+    if (!head.endsWith("= ?")) {
+      throw new IllegalStateException(byOne + " no longer ends in a condition \"= ?\": " + head);
+    }
+    mybatis.addMappedStatement(
+        new MappedStatement.Builder(
+                mybatis, byList,
+                new InList(mybatis, head.substring(0, head.length() - "= ?".length())),
+                SqlCommandType.SELECT)
+            .resultMaps(one.getResultMaps())
+            .build());
+  }
+
+  /** {@code head in (?, …)}, a mark for each id of a {@link ListQueryParameterObject}'s list. */
+  private record InList(Configuration mybatis, String head) implements SqlSource {
+    @Override
+    public BoundSql getBoundSql(Object parameter) {
+      List<?> ids = (List<?>) ((ListQueryParameterObject) parameter).getParameter();
+      StringJoiner marks = new StringJoiner(", ", head + "in (", ")");
+      List<ParameterMapping> mappings = new ArrayList<>(ids.size());
+      for (int i = 0; i < ids.size(); i++) {
+        marks.add("?");
+        mappings.add(new ParameterMapping.Builder(mybatis, "id" + i, String.class).build());
+      }
+      BoundSql bound = new BoundSql(mybatis, marks.toString(), mappings, parameter);
+      for (int i = 0; i < ids.size(); i++) {
+        bound.setAdditionalParameter("id" + i, ids.get(i));
+      }
+      return bound;
     }
   }
 
@@ -116,6 +184,62 @@ public class ProcessInstances {
   }
 
   /**
+   * Reads the instances whole into the current command's cache, a statement per table for all of
+   * them, for messages about to be handed to them in the same command ({@link #together}): each
+   * {@link #messageReceived} then finds its instance there instead of reading it. An instance
+   * another commit moved on between these reads, or that is gone, is left out of the cache, to be
+   * read as {@link #messageReceived} always reads.
+   */
+  public void readTogether(Collection<String> processInstanceIds) {
+    commands.execute(
+        context -> {
+          readWhole(context, processInstanceIds);
+          return null;
+        });
+  }
+
+  /** Their subscriptions, executions, jobs and variables, of those not in the cache yet. */
+  private static void readWhole(CommandContext context, Collection<String> processInstanceIds) {
+    DbEntityManager db = context.getDbEntityManager();
+    List<String> ids = new ArrayList<>(new LinkedHashSet<>(processInstanceIds));
+    ids.removeIf(id -> db.getCachedEntity(ExecutionEntity.class, id) != null);
+    if (ids.size() < 2) {
+      return; // one instance reads as it always has: subscriptions first, maybe only them
+    }
+    Map<String, List<EventSubscriptionEntity>> subscriptions =
+        byInstance(context, SUBSCRIPTIONS_OF_INSTANCES, ids, EventSubscriptionEntity::getProcessInstanceId);
+    Map<String, List<ExecutionEntity>> executions =
+        byInstance(context, EXECUTIONS_OF_INSTANCES, ids, ExecutionEntity::getProcessInstanceId);
+    Map<String, List<JobEntity>> jobs =
+        byInstance(context, JOBS_OF_INSTANCES, ids, JobEntity::getProcessInstanceId);
+    Map<String, List<VariableInstanceEntity>> variables =
+        byInstance(context, VARIABLES_OF_INSTANCES, ids, VariableInstanceEntity::getProcessInstanceId);
+    for (String id : ids) {
+      List<ExecutionEntity> tree = executions.getOrDefault(id, List.of());
+      List<EventSubscriptionEntity> waits = subscriptions.getOrDefault(id, List.of());
+      List<JobEntity> timers = jobs.getOrDefault(id, List.of());
+      List<VariableInstanceEntity> values = variables.getOrDefault(id, List.of());
+      if (isWhole(id, tree, waits, EventSubscriptionEntity::getExecutionId)
+          && isWhole(id, tree, timers, JobEntity::getExecutionId)) {
+        jobsComplete(tree);
+        restore(id, tree, waits, values, timers);
+      } else {
+        // rows of before and after another commit: forgotten, so that they are read anew
+        List.of(tree, waits, timers, values).forEach(
+            rows -> rows.forEach(row -> db.getDbEntityCache().remove(row)));
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> Map<String, List<T>> byInstance(
+      CommandContext context, String statement, List<String> ids, Function<T, String> instanceOf) {
+    List<T> rows = context.getDbEntityManager().selectList(
+        statement, new ListQueryParameterObject(ids, 0, Integer.MAX_VALUE));
+    return rows.stream().collect(Collectors.groupingBy(instanceOf));
+  }
+
+  /**
    * The instance with its event subscriptions, executions and variables, in three statements:
    * the engine would read them lazily, an execution and a list at a time (six statements for an
    * ACK). Null when it does not wait for the message, or when another commit moved it on between
@@ -142,7 +266,11 @@ public class ProcessInstances {
         processInstanceId, executions, subscriptions, EventSubscriptionEntity::getExecutionId)) {
       return null;
     }
-    return restore(context, processInstanceId, executions, subscriptions, null);
+    return restore(
+        processInstanceId, executions, subscriptions,
+        context.getVariableInstanceManager().findVariableInstancesByProcessInstanceId(
+            processInstanceId),
+        null);
   }
 
   /**
@@ -164,13 +292,23 @@ public class ProcessInstances {
         || !isWhole(processInstanceId, executions, jobs, JobEntity::getExecutionId)) {
       return;
     }
+    jobsComplete(executions);
+    restore(
+        processInstanceId, executions, null,
+        context.getVariableInstanceManager().findVariableInstancesByProcessInstanceId(
+            processInstanceId),
+        jobs);
+  }
+
+  /**
+   * Every job of the instance is among those read: the engine may take each execution's list as
+   * complete, as it does for an execution stored with no job.
+   */
+  private static void jobsComplete(List<ExecutionEntity> executions) {
     for (ExecutionEntity execution : executions) {
-      // every job of the instance is among those read: the engine may take each execution's
-      // list as complete, as it does for an execution stored with no job
       execution.setCachedEntityState(
           BitMaskUtil.setBitOff(execution.getCachedEntityStateRaw(), ExecutionEntity.JOBS_STATE_BIT));
     }
-    restore(context, processInstanceId, executions, null, jobs);
   }
 
   /**
@@ -187,17 +325,14 @@ public class ProcessInstances {
             e -> e.getParentId() == null || ids.contains(e.getParentId()));
   }
 
-  /** The instance's tree as the engine's migration parser restores it, with its variables read. */
+  /** The instance's tree as the engine's migration parser restores it. */
   private static ExecutionEntity restore(
-      CommandContext context, String processInstanceId, List<ExecutionEntity> executions,
-      List<EventSubscriptionEntity> subscriptions, List<JobEntity> jobs) {
+      String processInstanceId, List<ExecutionEntity> executions,
+      List<EventSubscriptionEntity> subscriptions, List<VariableInstanceEntity> variables,
+      List<JobEntity> jobs) {
     ExecutionEntity instance = executions.stream()
-        .filter(ExecutionEntity::isProcessInstanceExecution).findFirst().orElseThrow();
-    instance.restoreProcessInstance(
-        executions, subscriptions,
-        context.getVariableInstanceManager().findVariableInstancesByProcessInstanceId(
-            processInstanceId),
-        null, jobs, null, null);
+        .filter(e -> e.getId().equals(processInstanceId)).findFirst().orElseThrow();
+    instance.restoreProcessInstance(executions, subscriptions, variables, null, jobs, null, null);
     return instance;
   }
 

@@ -2,6 +2,7 @@ package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -112,6 +113,87 @@ class ProcessInstancesTest {
 
     assertThat(beforeExecutionsRead.get()).isNull(); // it did come between the reads
     assertThat(waitingAt(instance)).containsExactly("Task_After");
+  }
+
+  @Test
+  void severalInstancesTakeTheirMessages_readTogetherInOneStatementPerTable() {
+    List<String> ids = List.of(start(), start(), start());
+    statements.clear();
+
+    List<String> reached = readTogetherThenReceived(ids, "DELIVERED");
+    List<String> read = List.copyOf(statements);
+
+    assertThat(reached).containsExactlyElementsOf(ids);
+    for (String id : ids) {
+      assertThat(waitingAt(id)).containsExactly("Task_After");
+      assertThat(runtime.getVariable(id, "report")).isEqualTo("DELIVERED");
+    }
+    assertThat(engine.getManagementService().createJobQuery().count()).isZero(); // gate timers gone
+    List<String> selects = selects(read);
+    assertThat(selects.subList(0, 4))
+        .allMatch(sql -> sql.endsWith(" in (?, ?, ?)"))
+        .anyMatch(sql -> sql.startsWith("select * from ACT_RU_EXECUTION where PROC_INST_ID_"))
+        .anyMatch(sql -> sql.startsWith("select * from ACT_RU_JOB J where J.PROCESS_INSTANCE_ID_"))
+        .anyMatch(sql -> sql.contains("FROM ACT_RU_VARIABLE RES"))
+        .anyMatch(sql -> sql.contains("join ACT_RU_EVENT_SUBSCR"));
+    // nothing of an instance read again, by instance, execution or parent
+    assertThat(selects.subList(4, selects.size()))
+        .noneMatch(sql -> sql.matches(".*(PROC_INST_ID_|PROCESS_INSTANCE_ID_|EXECUTION_ID_|PARENT_ID_) = .*"));
+  }
+
+  @Test
+  void messagesTogether_reachOnlyTheInstancesThatWaitForThem() {
+    String movedOn = start();
+    String stillWaiting = start();
+    runtime.createMessageCorrelation("Go").processInstanceId(movedOn).correlate(); // to Task_After
+
+    List<String> reached = readTogetherThenReceived(
+        List.of(movedOn, "no-such-instance", stillWaiting, stillWaiting), "X");
+
+    assertThat(reached).containsExactly(stillWaiting); // the second message finds it moved on
+    assertThat(waitingAt(movedOn)).containsExactly("Task_After");
+    assertThat(waitingAt(stillWaiting)).containsExactly("Task_After");
+  }
+
+  @Test
+  void anInstanceMovedOnBetweenTheReadsTogether_isNoLongerWaiting_theOthersTakeTheirs() {
+    String overtaken = start();
+    String other = start();
+    // another node's ACK commits after the subscriptions were read, before the executions
+    beforeExecutionsRead.set(
+        () -> runtime.createMessageCorrelation("Go").processInstanceId(overtaken).correlate());
+
+    List<String> reached = readTogetherThenReceived(List.of(overtaken, other), "X");
+
+    assertThat(beforeExecutionsRead.get()).isNull(); // it did come between the reads
+    assertThat(reached).containsExactly(other);
+    assertThat(waitingAt(overtaken)).containsExactly("Task_After");
+    assertThat(waitingAt(other)).containsExactly("Task_After");
+  }
+
+  private String start() {
+    return runtime.startProcessInstanceByKey("wait").getId();
+  }
+
+  /** Reads the instances together, then hands each its message, all in one command. */
+  private List<String> readTogetherThenReceived(List<String> ids, String report) {
+    List<String> reached = new ArrayList<>();
+    instances.together(() -> {
+      instances.readTogether(ids);
+      for (String id : ids) {
+        if (instances.messageReceived(id, "Go", Map.of("report", report))) {
+          reached.add(id);
+        }
+      }
+    });
+    return reached;
+  }
+
+  private static List<String> selects(List<String> statements) {
+    return statements.stream()
+        .map(sql -> sql.replaceAll("\\s+", " ").trim())
+        .filter(sql -> sql.regionMatches(true, 0, "select", 0, 6))
+        .toList();
   }
 
   private List<String> waitingAt(String instance) {
