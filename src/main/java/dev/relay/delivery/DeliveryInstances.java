@@ -3,6 +3,7 @@ package dev.relay.delivery;
 import static dev.relay.delivery.MessageResendProcess.*;
 
 import dev.relay.engine.ProcessInstances;
+import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,6 +41,14 @@ class DeliveryInstances {
   /** Runs the work as one engine command. */
   void together(Runnable work) {
     engineInstances.together(work);
+  }
+
+  /**
+   * Reads the instances together, for reports about to be handed to them in the same command
+   * ({@link #together}).
+   */
+  void readTogether(Collection<String> processInstanceIds) {
+    engineInstances.readTogether(processInstanceIds);
   }
 
   /**

@@ -8,10 +8,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -31,6 +33,13 @@ class MessageRepository {
       "insert into relay_message (message_id, room_id, sequence, channel, recipient, body,"
           + " fallback_email, status, turn_state, attempts, accepted_at)"
           + " values (?, ?, ?, ?, ?, ?, ?, 'QUEUED', 'WAITING', 0, ?)";
+
+  /** The statuses an ACK moves on: neither acknowledged nor given up. */
+  private static final String UNACKNOWLEDGED =
+      Arrays.stream(MessageStatus.values())
+          .filter(s -> !s.isAcknowledged() && !s.isGivenUp())
+          .map(s -> "'" + s.name() + "'")
+          .collect(Collectors.joining(", "));
 
   private final JdbcTemplate jdbc;
   private final UpdateReturning returning;
@@ -131,17 +140,40 @@ class MessageRepository {
   }
 
   void updateStatus(String messageId, MessageStatus status, Instant at) {
+    jdbc.update(statusUpdate(status), statusArguments(status, at, messageId));
+  }
+
+  /**
+   * The message's first ACK: moves a message of the channel that is neither acknowledged nor given
+   * up to the status (DELIVERED or READ), under its row lock, held until the transaction ends, and
+   * answers it as it is then. Empty when the message is no such message: already acknowledged,
+   * given up, of another channel, or unknown.
+   */
+  Optional<Message> acknowledge(String messageId, String channel, MessageStatus status, Instant at) {
+    Object[] keys = statusArguments(status, at, messageId);
+    Object[] args = Arrays.copyOf(keys, keys.length + 1);
+    args[keys.length] = channel;
+    return first(
+        returning.sql(
+            statusUpdate(status) + " and channel = ? and status in (" + UNACKNOWLEDGED + ")",
+            COLUMNS),
+        args);
+  }
+
+  private static String statusUpdate(MessageStatus status) {
     String column =
         switch (status) {
           case DELIVERED -> "delivered_at = coalesce(delivered_at, ?)";
           case READ -> "delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?)";
           default -> "finished_at = coalesce(finished_at, ?)";
         };
-    Object[] args =
-        status == MessageStatus.READ
-            ? new Object[] {status.name(), utc(at), utc(at), messageId}
-            : new Object[] {status.name(), utc(at), messageId};
-    jdbc.update("update relay_message set status = ?, " + column + " where message_id = ?", args);
+    return "update relay_message set status = ?, " + column + " where message_id = ?";
+  }
+
+  private static Object[] statusArguments(MessageStatus status, Instant at, String messageId) {
+    return status == MessageStatus.READ
+        ? new Object[] {status.name(), utc(at), utc(at), messageId}
+        : new Object[] {status.name(), utc(at), messageId};
   }
 
   private Optional<Message> first(String sql, Object... args) {

@@ -8,8 +8,10 @@ import dev.relay.timeline.Timeline;
 import dev.relay.timeline.TimelineEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,23 +61,33 @@ public class MessageStatuses {
 
   /** Records the status and reports it to the instance that waits for it. */
   public Outcome apply(ProviderStatus status) {
-    return apply(status, true);
+    Outcome outcome = applied(status, this::handOff);
+    statusLog.record(status, outcome);
+    return outcome;
   }
 
   /**
-   * Applies the statuses in this order as one engine command: the instances they move are flushed
-   * together, once (see {@link dev.relay.engine.ProcessInstances#together}).
+   * Applies the statuses in this order as one engine command: each message's status first, then
+   * the reports to the instances that wait for them, which are read together and flushed together,
+   * once (see {@link dev.relay.engine.ProcessInstances#together}). A status of a message whose
+   * report comes later in the same callback meets it as the report leaves it.
    */
   public void applyAll(List<ProviderStatus> statuses) {
     instances.together(
-        () ->
-            statuses.forEach(
-                status -> {
-                  try (var logged = MessageLog.open()) {
-                    Outcome outcome = apply(status);
-                    log.debug("Status {} from the provider: {}", status.kind(), outcome);
-                  }
-                }));
+        () -> {
+          List<Report> reports = new ArrayList<>();
+          List<Outcome> outcomes = new ArrayList<>(statuses.size());
+          for (ProviderStatus status : statuses) {
+            try (var logged = MessageLog.open()) {
+              Outcome outcome = applied(status, reports::add);
+              outcomes.add(outcome);
+              log.debug("Status {} from the provider: {}", status.kind(), outcome);
+            }
+          }
+          statusLog.recordAll(statuses, outcomes);
+          instances.readTogether(reports.stream().map(r -> r.message().reportInstanceId()).toList());
+          reports.forEach(this::handOff);
+        });
   }
 
   /**
@@ -84,16 +96,32 @@ public class MessageStatuses {
    * fallback when the report cannot reach the instance.
    */
   public Outcome record(ProviderStatus status) {
-    return apply(status, false);
-  }
-
-  private Outcome apply(ProviderStatus status, boolean handOff) {
-    Outcome outcome = applied(status, handOff);
+    Outcome outcome = applied(status, report -> {});
     statusLog.record(status, outcome);
     return outcome;
   }
 
-  private Outcome applied(ProviderStatus status, boolean handOff) {
+  /** What a status has to tell the instance that waits for its message's report. */
+  private record Report(Message message, DeliveryReport report) {}
+
+  private void handOff(Report report) {
+    Message message = report.message();
+    try (var logged = MessageLog.open(message.messageId(), message.roomId())) {
+      instances.report(message.reportInstanceId(), report.report());
+    }
+  }
+
+  private Outcome applied(ProviderStatus status, Consumer<Report> reports) {
+    if (status.kind() == ProviderStatus.Kind.DELIVERED && status.reference() != null) {
+      // the usual ACK in one statement, which takes the lock as it applies the status
+      Instant now = Instant.now();
+      Optional<Message> acknowledged = messages.acknowledge(
+          status.reference(), status.channel(), MessageStatus.DELIVERED, now);
+      if (acknowledged.isPresent()) {
+        return firstAck(acknowledged.get(), reports, now);
+      }
+      // a duplicate, late or stale ACK, or one whose reference is not a message of the channel
+    }
     // "sent" changes nothing: it needs no lock (half of all callbacks, on the hot path)
     Optional<Message> found = find(status, status.kind() != ProviderStatus.Kind.SENT);
     if (found.isEmpty()) {
@@ -114,9 +142,7 @@ public class MessageStatuses {
           yield late(id, status);
         }
         messages.updateStatus(id, MessageStatus.DELIVERED, now);
-        acknowledged(message, MessageStatus.DELIVERED, now);
-        report(message, DeliveryReport.DELIVERED, handOff);
-        yield Outcome.APPLIED;
+        yield firstAck(message, reports, now);
       }
       case READ -> {
         if (current == MessageStatus.READ) {
@@ -129,7 +155,7 @@ public class MessageStatuses {
         if (!current.isAcknowledged()) {
           // read implies delivered: it is the ACK
           acknowledged(message, MessageStatus.READ, now);
-          report(message, DeliveryReport.DELIVERED, handOff);
+          report(message, DeliveryReport.DELIVERED, reports);
         } else {
           metrics.statusChanged(message.channel(), MessageStatus.READ);
         }
@@ -143,10 +169,21 @@ public class MessageStatuses {
         metrics.statusChanged(message.channel(), MessageStatus.FAILED);
         timeline.record(id, TimelineEvent.PROVIDER_FAILED);
         timeline.record(id, TimelineEvent.FAILED);
-        report(message, DeliveryReport.FAILED, handOff);
+        report(message, DeliveryReport.FAILED, reports);
         yield Outcome.APPLIED;
       }
     };
+  }
+
+  /**
+   * The message's first ACK, the {@code delivered} status applied under its lock: taken as the
+   * delivery report of the instance that waits for it.
+   */
+  private Outcome firstAck(Message message, Consumer<Report> reports, Instant now) {
+    MessageLog.identify(message.messageId(), message.roomId());
+    acknowledged(message, MessageStatus.DELIVERED, now);
+    report(message, DeliveryReport.DELIVERED, reports);
+    return Outcome.APPLIED;
   }
 
   /**
@@ -165,9 +202,9 @@ public class MessageStatuses {
     }
   }
 
-  private void report(Message message, DeliveryReport report, boolean handOff) {
-    if (handOff && message.reportInstanceId() != null) {
-      instances.report(message.reportInstanceId(), report);
+  private static void report(Message message, DeliveryReport report, Consumer<Report> reports) {
+    if (message.reportInstanceId() != null) {
+      reports.accept(new Report(message, report));
     }
   }
 

@@ -48,6 +48,15 @@ class ProviderStatusLog {
     jdbc.update(INSERT.formatted("?"), arguments(status, outcome.name()));
   }
 
+  /** Each status with its outcome, in one round trip. */
+  void recordAll(List<ProviderStatus> statuses, List<ProviderStatus.Outcome> outcomes) {
+    List<Object[]> rows = new ArrayList<>(statuses.size());
+    for (int i = 0; i < statuses.size(); i++) {
+      rows.add(arguments(statuses.get(i), outcomes.get(i).name()));
+    }
+    jdbc.batchUpdate(INSERT.formatted("?"), rows);
+  }
+
   private static Object[] arguments(ProviderStatus status, Object... outcomeArguments) {
     List<Object> arguments =
         new ArrayList<>(

@@ -85,10 +85,11 @@ class RoomPostgresIT extends RoomScenarios {
   }
 
   /** Sessions of this database waiting for a row lock (of a room or a message). */
+  /** Statements waiting for a message's row lock: a read for update, or an ACK's update. */
   private int waitingForARowLock() {
     return jdbc.queryForObject(
         "select count(*) from pg_stat_activity where datname = current_database()"
-            + " and wait_event_type = 'Lock' and query like '%for update%'",
+            + " and wait_event_type = 'Lock' and query like '%relay_message%'",
         Integer.class);
   }
 }
