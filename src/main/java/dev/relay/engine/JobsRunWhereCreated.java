@@ -6,7 +6,10 @@ import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -14,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.ProcessEngineLogger;
@@ -31,6 +35,7 @@ import org.camunda.bpm.engine.impl.jobexecutor.ExecuteJobHelper;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutor;
 import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
 import org.camunda.bpm.engine.impl.jobexecutor.JobFailureCollector;
+import org.camunda.bpm.engine.impl.jobexecutor.SuccessfulJobListener;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.JobManager;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
@@ -173,6 +178,9 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   class LocalJobManager extends JobManager {
 
+    /** The jobs this command's transaction hands over once it commits (a session per command). */
+    private List<Handed> handedHere;
+
     @Override
     protected void hintJobExecutor(JobEntity job) {
       ProcessEngineConfigurationImpl configuration = Context.getProcessEngineConfiguration();
@@ -191,26 +199,24 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
           new Date(ClockUtil.getCurrentTime().getTime() + executor.getLockTimeInMillis());
       job.setLockOwner(executor.getLockOwner());
       job.setLockExpirationTime(lockedUntil);
+      ContinuationPreparation preparer = preparation.getIfAvailable();
       Handed handed =
           new Handed(
               spring,
               configuration.getProcessEngine(),
               job.getId(),
               job.getProcessInstanceId(),
-              lockedUntil);
-      ContinuationPreparation preparer = preparation.getIfAvailable();
-      String key = preparer == null ? null : preparationKey(job);
-      Context.getCommandContext()
-          .getTransactionContext()
-          .addTransactionListener(
-              TransactionState.COMMITTED,
-              committed -> {
-                if (key == null) {
-                  start(handed, null);
-                } else {
-                  prepareThenStart(handed, preparer, key);
-                }
-              });
+              lockedUntil,
+              preparer == null ? null : preparationKey(job),
+              preparer);
+      if (handedHere == null) {
+        List<Handed> all = new ArrayList<>();
+        Context.getCommandContext()
+            .getTransactionContext()
+            .addTransactionListener(TransactionState.COMMITTED, committed -> handOver(all));
+        handedHere = all;
+      }
+      handedHere.add(handed);
     }
 
     /**
@@ -236,21 +242,55 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
     }
   }
 
-  /** A job locked for this node, to run here after its creator's commit. */
+  /**
+   * A job locked for this node, to run here after its creator's commit; prepared first when it has
+   * a key for its preparation.
+   */
   private record Handed(
       SpringJobExecutor executor,
       ProcessEngineImpl engine,
       String jobId,
       String processInstanceId,
-      Date lockedUntil) {}
+      Date lockedUntil,
+      String key,
+      ContinuationPreparation preparer) {}
+
+  /** A handed job with the work done ahead for it (null: none). */
+  private record Run(Handed handed, Prepared prepared) {}
 
   /**
-   * Has the job's preparation run on a thread of its own, and the job start after it. A
+   * The jobs one transaction created, after its commit: each prepared, on threads of their own
+   * and at the same time, then all run together, in one transaction of the job threads (a busy
+   * provider's callback moves several rooms on at once, each to its next dispatch).
+   */
+  private void handOver(List<Handed> all) {
+    List<Run> ready = new ArrayList<>(all.size());
+    AtomicInteger left = new AtomicInteger(all.size());
+    for (Handed handed : all) {
+      prepare(
+          handed,
+          prepared -> {
+            synchronized (ready) {
+              ready.add(new Run(handed, prepared));
+            }
+            if (left.decrementAndGet() == 0) {
+              start(ready);
+            }
+          });
+    }
+  }
+
+  /**
+   * Has the job's preparation run on a thread of its own, then hands on what it did. A
    * preparation that fails leaves the job all of its work, and so does one whose turn came too late
    * to finish within the job's lock (its threads all busy with slow calls): it might still be
    * calling when another node takes the job over.
    */
-  private void prepareThenStart(Handed handed, ContinuationPreparation preparer, String key) {
+  private void prepare(Handed handed, Consumer<Prepared> then) {
+    if (handed.key() == null) {
+      then.accept(null);
+      return;
+    }
     try {
       preparing.execute(
           () -> {
@@ -258,30 +298,38 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
             long lockLeft =
                 handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
             try {
-              prepared = lockLeft < leastLockLeft.toMillis() ? null : preparer.prepare(key);
+              prepared =
+                  lockLeft < leastLockLeft.toMillis() ? null : handed.preparer().prepare(handed.key());
             } catch (RuntimeException e) {
               log.warn("Job {} runs unprepared: {}", handed.jobId(), e.toString());
             }
-            start(handed, prepared);
+            then.accept(prepared);
           });
     } catch (RejectedExecutionException stopping) {
-      start(handed, null);
+      then.accept(null);
     }
   }
 
-  private void start(Handed handed, Prepared prepared) {
-    if (!line.offer(handed.executor().getTaskExecutor(), () -> run(handed, prepared))) {
-      if (prepared != null) {
-        prepared.exit();
+  private void start(List<Run> runs) {
+    SpringJobExecutor executor = runs.get(0).handed().executor();
+    if (!line.offer(executor.getTaskExecutor(), () -> run(runs))) {
+      // the queue and the line full: acquisition takes them once their locks are gone
+      for (Run run : runs) {
+        exit(run);
+        UNLOCKER.execute(
+            () -> {
+              ProcessEngineConfigurationImpl configuration =
+                  run.handed().engine().getProcessEngineConfiguration();
+              unlock(configuration.getCommandExecutorTxRequired(), run.handed().jobId());
+              run.handed().executor().jobWasAdded();
+            });
       }
-      // the queue and the line full: acquisition takes it once the lock is gone
-      UNLOCKER.execute(
-          () -> {
-            ProcessEngineConfigurationImpl configuration =
-                handed.engine().getProcessEngineConfiguration();
-            unlock(configuration.getCommandExecutorTxRequired(), handed.jobId());
-            handed.executor().jobWasAdded();
-          });
+    }
+  }
+
+  private static void exit(Run run) {
+    if (run.prepared() != null) {
+      run.prepared().exit();
     }
   }
 
@@ -305,26 +353,87 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
         });
   }
 
+  private void run(List<Run> runs) {
+    try {
+      if (runs.size() == 1 || !runTogether(runs)) {
+        runs.forEach(run -> runPrepared(run.handed(), run.prepared()));
+      }
+    } finally {
+      runs.forEach(JobsRunWhereCreated::exit);
+    }
+  }
+
+  /**
+   * Runs the jobs in one command, one transaction: their instances read together, each job as the
+   * engine's command runs it, in the order of their keys (the messages' ids, the order in which a
+   * callback locks its messages), one flush and one commit for all. When that fails anywhere
+   * (a job's own failure, another transaction's collision), nothing of it is committed and each job
+   * runs again on its own, as it would have, with the work done for it ahead.
+   *
+   * @return false when they are to run one by one: not all prepared, two of one instance, a lock
+   *     that needs renewing, or the shared run failed
+   */
+  private boolean runTogether(List<Run> runs) {
+    Handed first = runs.get(0).handed();
+    ProcessEngineConfigurationImpl configuration = first.engine().getProcessEngineConfiguration();
+    long lockLeft = first.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
+    Map<String, String> jobByInstance = new LinkedHashMap<>();
+    List<Run> ordered = new ArrayList<>(runs);
+    ordered.sort(BY_KEY);
+    for (Run run : ordered) {
+      if (run.prepared() == null
+          || run.handed().processInstanceId() == null
+          || jobByInstance.put(run.handed().processInstanceId(), run.handed().jobId()) != null) {
+        return false;
+      }
+    }
+    if (!first.executor().isActive() || lockLeft < leastLockLeft.toMillis()) {
+      return false;
+    }
+    JobExecutorContext together = new JobExecutorContext();
+    Context.setJobExecutorContext(together);
+    try {
+      configuration.getCommandExecutorTxRequired().execute(
+          context -> {
+            ProcessInstances.readForJobs(context, jobByInstance);
+            for (Run run : ordered) {
+              run.prepared().enter();
+              try {
+                new ExecuteJobsCmd(run.handed().jobId(), new JobFailureCollector(run.handed().jobId()))
+                    .execute(context);
+              } finally {
+                run.prepared().exit();
+              }
+            }
+            return null;
+          });
+    } catch (Throwable failure) {
+      log.debug("Jobs {} together failed; each runs on its own", jobByInstance.values(), failure);
+      return false;
+    } finally {
+      Context.removeJobExecutorContext();
+      new ProcessDataContext(configuration).clearMdc();
+    }
+    for (int i = 0; i < ordered.size(); i++) {
+      configuration.getCommandExecutorTxRequired().execute(new SuccessfulJobListener());
+    }
+    runQueue(configuration, together, null, null);
+    return true;
+  }
+
+  private static final Comparator<Run> BY_KEY =
+      Comparator.comparing((Run run) -> run.handed().key(), Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(run -> run.handed().jobId());
+
   /**
    * What the job executor's own runnable does for a batch of one, without waking acquisition
    * afterwards: nothing new is waiting for it. The job's instance is read whole first, in the job's
    * own command: this node knows which instance it is.
    */
-  private void run(Handed handed, Prepared prepared) {
-    try {
-      runPrepared(handed, prepared);
-    } finally {
-      if (prepared != null) {
-        prepared.exit();
-      }
-    }
-  }
-
   private void runPrepared(Handed handed, Prepared prepared) {
     ProcessEngineConfigurationImpl configuration = handed.engine().getProcessEngineConfiguration();
     CommandExecutor commands = configuration.getCommandExecutorTxRequired();
     String jobId = handed.jobId();
-    String processInstanceId = handed.processInstanceId();
     if (!handed.executor().isActive()) {
       unlock(commands, jobId);
       return;
@@ -334,8 +443,23 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       return; // run or taken over by then, or gone
     }
     JobExecutorContext context = new JobExecutorContext();
+    context.getCurrentProcessorJobQueue().add(jobId);
+    runQueue(configuration, context, handed, prepared);
+  }
+
+  /**
+   * Runs the context's jobs one after the other: a handed job, then the continuations of its
+   * instance it created (exclusive jobs, which the engine queues there after their creator's
+   * commit). The handed one (null: none among them) reads its instance whole first and has the
+   * work done ahead for it.
+   */
+  private static void runQueue(
+      ProcessEngineConfigurationImpl configuration, JobExecutorContext context, Handed handed,
+      Prepared prepared) {
+    CommandExecutor commands = configuration.getCommandExecutorTxRequired();
+    String jobId = handed == null ? null : handed.jobId();
+    String processInstanceId = handed == null ? null : handed.processInstanceId();
     List<String> queue = context.getCurrentProcessorJobQueue();
-    queue.add(jobId);
     Context.setJobExecutorContext(context);
     try {
       while (!queue.isEmpty()) {
@@ -347,7 +471,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
         }
         boolean withPrepared = next.equals(jobId) && prepared != null;
         if (withPrepared) {
-          prepared.enter();
+          prepared.enter(); // again, should it have run in a group that failed
         }
         try {
           ExecuteJobHelper.executeJob(next, commands, failures, execute, configuration);

@@ -19,6 +19,7 @@ import org.apache.ibatis.scripting.defaults.RawSqlSource;
 import org.apache.ibatis.session.Configuration;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.db.DbEntity;
 import org.camunda.bpm.engine.impl.db.ListQueryParameterObject;
 import org.camunda.bpm.engine.impl.db.entitymanager.DbEntityManager;
 import org.camunda.bpm.engine.impl.event.EventType;
@@ -53,6 +54,11 @@ public class ProcessInstances {
     ProcessEngineConfigurationImpl configuration =
         (ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration();
     this.commands = configuration.getCommandExecutorTxRequired();
+    addStatements(configuration);
+  }
+
+  /** Relay's reads, added to the engine's MyBatis statements once. */
+  private static void addStatements(ProcessEngineConfigurationImpl configuration) {
     addSubscriptionsOfInstance(configuration);
     addReadsOfInstances(configuration);
   }
@@ -200,14 +206,46 @@ public class ProcessInstances {
 
   /** Their subscriptions, executions, jobs and variables, of those not in the cache yet. */
   private static void readWhole(CommandContext context, Collection<String> processInstanceIds) {
-    DbEntityManager db = context.getDbEntityManager();
-    List<String> ids = new ArrayList<>(new LinkedHashSet<>(processInstanceIds));
-    ids.removeIf(id -> db.getCachedEntity(ExecutionEntity.class, id) != null);
+    List<String> ids = notCached(context, processInstanceIds);
     if (ids.size() < 2) {
       return; // one instance reads as it always has: subscriptions first, maybe only them
     }
     Map<String, List<EventSubscriptionEntity>> subscriptions =
         byInstance(context, SUBSCRIPTIONS_OF_INSTANCES, ids, EventSubscriptionEntity::getProcessInstanceId);
+    readTrees(context, ids, subscriptions, id -> null);
+  }
+
+  /**
+   * Reads the instances of jobs about to run in this command whole, as {@link #readForJob} reads
+   * one, a statement per table for all of them.
+   *
+   * @param jobIdByInstance each instance's job, one job an instance
+   */
+  static void readForJobs(CommandContext context, Map<String, String> jobIdByInstance) {
+    addStatements(context.getProcessEngineConfiguration()); // the job executor may come first
+    List<String> ids = notCached(context, jobIdByInstance.keySet());
+    if (ids.size() < 2) {
+      ids.forEach(id -> readForJob(context, id, jobIdByInstance.get(id)));
+      return;
+    }
+    readTrees(context, ids, null, jobIdByInstance::get);
+  }
+
+  private static List<String> notCached(CommandContext context, Collection<String> processInstanceIds) {
+    List<String> ids = new ArrayList<>(new LinkedHashSet<>(processInstanceIds));
+    ids.removeIf(id -> context.getDbEntityManager().getCachedEntity(ExecutionEntity.class, id) != null);
+    return ids;
+  }
+
+  /**
+   * Reads the instances' executions, jobs and variables, a statement per table, and restores each
+   * instance read whole (with its subscriptions, when they were read; with its job, when it has
+   * one to run). Rows of an instance another commit changed between the reads are dropped from the
+   * cache, for the engine to read anew.
+   */
+  private static void readTrees(
+      CommandContext context, List<String> ids,
+      Map<String, List<EventSubscriptionEntity>> subscriptions, Function<String, String> jobToRun) {
     Map<String, List<ExecutionEntity>> executions =
         byInstance(context, EXECUTIONS_OF_INSTANCES, ids, ExecutionEntity::getProcessInstanceId);
     Map<String, List<JobEntity>> jobs =
@@ -216,17 +254,21 @@ public class ProcessInstances {
         byInstance(context, VARIABLES_OF_INSTANCES, ids, VariableInstanceEntity::getProcessInstanceId);
     for (String id : ids) {
       List<ExecutionEntity> tree = executions.getOrDefault(id, List.of());
-      List<EventSubscriptionEntity> waits = subscriptions.getOrDefault(id, List.of());
-      List<JobEntity> timers = jobs.getOrDefault(id, List.of());
+      List<EventSubscriptionEntity> waits =
+          subscriptions == null ? null : subscriptions.getOrDefault(id, List.of());
+      List<JobEntity> theirJobs = jobs.getOrDefault(id, List.of());
       List<VariableInstanceEntity> values = variables.getOrDefault(id, List.of());
-      if (isWhole(id, tree, waits, EventSubscriptionEntity::getExecutionId)
-          && isWhole(id, tree, timers, JobEntity::getExecutionId)) {
+      String job = jobToRun.apply(id);
+      if ((waits == null || isWhole(id, tree, waits, EventSubscriptionEntity::getExecutionId))
+          && isWhole(id, tree, theirJobs, JobEntity::getExecutionId)
+          && (job == null || theirJobs.stream().anyMatch(j -> j.getId().equals(job)))) {
         jobsComplete(tree);
-        restore(id, tree, waits, values, timers);
+        restore(id, tree, waits, values, theirJobs);
       } else {
-        // rows of before and after another commit: forgotten, so that they are read anew
-        List.of(tree, waits, timers, values).forEach(
-            rows -> rows.forEach(row -> db.getDbEntityCache().remove(row)));
+        // rows of before and after another commit, or of a job already gone: read anew
+        DbEntityManager db = context.getDbEntityManager();
+        List.of(tree, waits == null ? List.of() : waits, theirJobs, values).forEach(
+            rows -> rows.forEach(row -> db.getDbEntityCache().remove((DbEntity) row)));
       }
     }
   }

@@ -6,16 +6,20 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
+import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +157,59 @@ class JobsRunWhereCreatedPreparedTest {
         "slow on job-thread, with slow prepared", "late on job-thread, unprepared");
   }
 
+  @Test
+  void jobsOneTransactionCreated_arePreparedEach_thenRunTogether_inOneCommand_inTheirKeysOrder()
+      throws Exception {
+    preparing = key -> new Work(key);
+    runs.done = new CountDownLatch(3);
+
+    List<String> instances = startTogether("m-3", "m-1", "m-2");
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the jobs ran").isTrue();
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS);
+    assertThat(prepared).hasSize(3).allMatch(p -> p.endsWith("on relay-prepare-N, before the run"));
+    assertThat(runs.list).containsExactly(
+        "m-1 on job-thread, with m-1 prepared",
+        "m-2 on job-thread, with m-2 prepared",
+        "m-3 on job-thread, with m-3 prepared");
+    assertThat(runs.commands).as("one command for all three").hasSize(1);
+    assertThat(exited).containsExactly("m-1 on job-thread", "m-2 on job-thread", "m-3 on job-thread");
+    // each instance's next job, its own continuation, ran after them: the instances ended
+    assertThat(runtime.createProcessInstanceQuery().processInstanceIds(Set.copyOf(instances)).count())
+        .isZero();
+  }
+
+  @Test
+  void jobsRunTogether_oneFails_nothingOfThemCommitted_eachRunsAgainOnItsOwn_withItsWorkDone()
+      throws Exception {
+    preparing = key -> new Work(key);
+    runs.failOnce = "m-2";
+    runs.done = new CountDownLatch(5); // m-1 together, then m-1, m-2 and m-3 each on their own
+
+    List<String> instances = startTogether("m-1", "m-2", "m-3");
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the jobs ran").isTrue();
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS);
+    assertThat(prepared).as("prepared once each").hasSize(3);
+    assertThat(runs.list).containsExactly(
+        "m-1 on job-thread, with m-1 prepared",
+        "m-1 on job-thread, with m-1 prepared",
+        "m-2 on job-thread, with m-2 prepared",
+        "m-3 on job-thread, with m-3 prepared");
+    assertThat(runs.commands).as("the shared one, then one each").hasSize(4);
+    assertThat(runtime.createProcessInstanceQuery().processInstanceIds(Set.copyOf(instances)).count())
+        .isZero();
+  }
+
+  /** Starts an instance for each message, all in one transaction. */
+  private List<String> startTogether(String... messageIds) {
+    return ((ProcessEngineImpl) engine).getProcessEngineConfiguration()
+        .getCommandExecutorTxRequired()
+        .execute(context -> Stream.of(messageIds)
+            .map(id -> runtime.startProcessInstanceByKey("call", Map.of("messageId", id)).getId())
+            .toList());
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       latch.await(10, TimeUnit.SECONDS);
@@ -200,9 +257,17 @@ class JobsRunWhereCreatedPreparedTest {
   public static class Runs {
 
     final List<String> list = new CopyOnWriteArrayList<>();
+    final Set<Object> commands = ConcurrentHashMap.newKeySet();
     volatile CountDownLatch done = new CountDownLatch(1);
+    volatile String failOnce;
 
     public void run(String messageId) {
+      if (messageId.equals(failOnce)) {
+        failOnce = null;
+        done.countDown();
+        throw new IllegalStateException("fails once: " + messageId);
+      }
+      commands.add(Context.getCommandContext());
       String entered = ENTERED.get();
       list.add(messageId + " on " + Thread.currentThread().getName()
           + (entered == null ? ", unprepared" : ", with " + entered + " prepared"));
