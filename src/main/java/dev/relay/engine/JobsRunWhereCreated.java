@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -260,23 +261,68 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   /**
    * The jobs one transaction created, after its commit: each prepared, on threads of their own
-   * and at the same time, then all run together, in one transaction of the job threads (a busy
-   * provider's callback moves several rooms on at once, each to its next dispatch).
+   * and at the same time, then run together, in one transaction of the job threads (a busy
+   * provider's callback moves several rooms on at once, each to its next dispatch). A room does not
+   * wait for another's slow preparation longer than {@link #GATHERING}: those prepared by then run
+   * together, the others each on its own as it is ready.
    */
   private void handOver(List<Handed> all) {
-    List<Run> ready = new ArrayList<>(all.size());
-    AtomicInteger left = new AtomicInteger(all.size());
-    for (Handed handed : all) {
-      prepare(
-          handed,
-          prepared -> {
-            synchronized (ready) {
-              ready.add(new Run(handed, prepared));
-            }
-            if (left.decrementAndGet() == 0) {
-              start(ready);
-            }
+    Gathering gathering = new Gathering(all.size());
+    all.forEach(handed -> prepare(handed, prepared -> gathering.ready(new Run(handed, prepared))));
+  }
+
+  /** How long the first prepared job of a transaction waits for the others. */
+  static final Duration GATHERING = Duration.ofMillis(5);
+
+  private static final ScheduledExecutorService GATHERING_ENDS =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "relay-job-gathering");
+            thread.setDaemon(true);
+            return thread;
           });
+
+  /** One transaction's jobs as their preparations end. */
+  private final class Gathering {
+
+    private final int expected;
+    private final List<Run> ready = new ArrayList<>();
+    private int arrived;
+    private boolean started;
+
+    Gathering(int expected) {
+      this.expected = expected;
+    }
+
+    void ready(Run run) {
+      List<Run> now;
+      synchronized (this) {
+        arrived++;
+        if (started) {
+          now = List.of(run); // after the others went
+        } else {
+          ready.add(run);
+          if (arrived < expected) {
+            if (ready.size() == 1) {
+              GATHERING_ENDS.schedule(this::end, GATHERING.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            return;
+          }
+          started = true;
+          now = ready;
+        }
+      }
+      start(now);
+    }
+
+    private void end() {
+      synchronized (this) {
+        if (started) {
+          return;
+        }
+        started = true;
+      }
+      start(ready);
     }
   }
 

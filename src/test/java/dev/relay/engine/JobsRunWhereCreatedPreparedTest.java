@@ -201,6 +201,29 @@ class JobsRunWhereCreatedPreparedTest {
         .isZero();
   }
 
+  @Test
+  void aSlowPreparation_doesNotHoldBackTheOtherJobsOfItsTransaction() throws Exception {
+    CountDownLatch slowCall = new CountDownLatch(1);
+    preparing = key -> {
+      if (key.equals("slow")) {
+        await(slowCall);
+      }
+      return new Work(key);
+    };
+    runs.done = new CountDownLatch(1);
+
+    startTogether("m-1", "slow"); // one preparing thread: m-1's first, then the slow one
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("m-1 ran, the other still preparing").isTrue();
+    assertThat(runs.list).containsExactly("m-1 on job-thread, with m-1 prepared");
+    runs.done = new CountDownLatch(1);
+    slowCall.countDown();
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("then the slow one ran").isTrue();
+    assertThat(runs.list).containsExactly(
+        "m-1 on job-thread, with m-1 prepared", "slow on job-thread, with slow prepared");
+    assertThat(runs.commands).hasSize(2);
+  }
+
   /** Starts an instance for each message, all in one transaction. */
   private List<String> startTogether(String... messageIds) {
     return ((ProcessEngineImpl) engine).getProcessEngineConfiguration()
