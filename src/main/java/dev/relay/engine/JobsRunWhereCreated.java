@@ -69,7 +69,9 @@ import org.springframework.stereotype.Component;
  * <p>A job whose activity is prepared ({@link ContinuationPreparation}: a provider call) is first
  * prepared by a thread of its own, then handed to the job threads as above: a job thread is held
  * for the job's database work, not for the provider's answer, so a node needs no more job threads
- * than its cores and database keep busy, however slowly a provider answers.
+ * than its cores and database keep busy, however slowly a provider answers. The jobs one
+ * transaction creates (a callback's ACKs move several rooms on) run together once prepared: one
+ * transaction for all of them, or, should it fail, each on its own as before.
  *
  * <p>A job that fails goes back to acquisition with its retry's due date, as any job does. A job
  * created by a running job of its own instance is left to the engine, which runs it the same way
