@@ -69,8 +69,8 @@ public class MessageStatuses {
   /**
    * Applies the statuses in this order as one engine command: each message's status first, then
    * the reports to the instances that wait for them, which are read together and flushed together,
-   * once (see {@link dev.relay.engine.ProcessInstances#together}). A status of a message whose
-   * report comes later in the same callback meets it as the report leaves it.
+   * once (see {@link dev.relay.engine.ProcessInstances#together}). A later status of the same
+   * message (read after delivered) finds its row as the earlier one left it.
    */
   public void applyAll(List<ProviderStatus> statuses) {
     instances.together(
