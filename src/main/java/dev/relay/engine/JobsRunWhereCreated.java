@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,12 +92,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   private static final AtomicInteger PREPARING = new AtomicInteger();
 
   private static final ExecutorService UNLOCKER =
-      Executors.newSingleThreadExecutor(
-          task -> {
-            Thread thread = new Thread(task, "relay-job-unlock");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadExecutor(daemon("relay-job-unlock"));
 
   private final HandOverLine line;
   private final Duration leastLockLeft;
@@ -277,12 +273,15 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   static final Duration GATHERING = Duration.ofMillis(5);
 
   private static final ScheduledExecutorService GATHERING_ENDS =
-      Executors.newSingleThreadScheduledExecutor(
-          task -> {
-            Thread thread = new Thread(task, "relay-job-gathering");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(daemon("relay-job-gathering"));
+
+  private static ThreadFactory daemon(String name) {
+    return task -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
 
   /** One transaction's jobs as their preparations end. */
   private final class Gathering {
