@@ -134,12 +134,7 @@ class JobsRunWhereCreatedPreparedTest {
   @Test
   void aJobWhosePreparationsTurnCameTooLateForItsLock_runsUnprepared() throws Exception {
     CountDownLatch slowCall = new CountDownLatch(1);
-    preparing = key -> {
-      if (key.equals("slow")) {
-        await(slowCall);
-      }
-      return new Work(key);
-    };
+    preparing = slowFor("slow", slowCall);
     runs.done = new CountDownLatch(2);
 
     // the one preparing thread busy with a slow call, the next job's preparation queued behind it
@@ -204,12 +199,7 @@ class JobsRunWhereCreatedPreparedTest {
   @Test
   void aSlowPreparation_doesNotHoldBackTheOtherJobsOfItsTransaction() throws Exception {
     CountDownLatch slowCall = new CountDownLatch(1);
-    preparing = key -> {
-      if (key.equals("slow")) {
-        await(slowCall);
-      }
-      return new Work(key);
-    };
+    preparing = slowFor("slow", slowCall);
     runs.done = new CountDownLatch(1);
 
     startTogether("m-1", "slow"); // one preparing thread: m-1's first, then the slow one
@@ -231,6 +221,17 @@ class JobsRunWhereCreatedPreparedTest {
         .execute(context -> Stream.of(messageIds)
             .map(id -> runtime.startProcessInstanceByKey("call", Map.of("messageId", id)).getId())
             .toList());
+  }
+
+  /** Prepares every job; the one with {@code key} only once {@code released}. */
+  private Function<String, ContinuationPreparation.Prepared> slowFor(
+      String slowKey, CountDownLatch released) {
+    return key -> {
+      if (key.equals(slowKey)) {
+        await(released);
+      }
+      return new Work(key);
+    };
   }
 
   private static void await(CountDownLatch latch) {
