@@ -222,7 +222,10 @@ public class ProcessInstances {
    * @param jobIdByInstance each instance's job, one job an instance
    */
   static void readForJobs(CommandContext context, Map<String, String> jobIdByInstance) {
-    addStatements(context.getProcessEngineConfiguration()); // the job executor may come first
+    ProcessEngineConfigurationImpl engine = context.getProcessEngineConfiguration();
+    if (!engine.getSqlSessionFactory().getConfiguration().hasStatement(VARIABLES_OF_INSTANCES, false)) {
+      addStatements(engine); // the job executor came before this component: once, at start
+    }
     List<String> ids = notCached(context, jobIdByInstance.keySet());
     if (ids.size() < 2) {
       ids.forEach(id -> readForJob(context, id, jobIdByInstance.get(id)));
