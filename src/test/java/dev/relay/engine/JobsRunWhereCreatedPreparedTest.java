@@ -43,6 +43,7 @@ class JobsRunWhereCreatedPreparedTest {
   private final List<String> prepared = new CopyOnWriteArrayList<>();
   private final List<String> exited = new CopyOnWriteArrayList<>();
   private final Runs runs = new Runs();
+  private final CountDownLatch slowStarted = new CountDownLatch(1);
   private volatile Function<String, ContinuationPreparation.Prepared> preparing;
   private ProcessEngine engine;
   private RuntimeService runtime;
@@ -140,6 +141,8 @@ class JobsRunWhereCreatedPreparedTest {
     // the one preparing thread busy with a slow call, the next job's preparation queued behind it
     runtime.startProcessInstanceByKey("call", Map.of("messageId", "slow"));
     runtime.startProcessInstanceByKey("call", Map.of("messageId", "late"));
+    // the clock moves only once the slow preparation is under way, so it alone finds lock left
+    assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
     long lockTime = ((ProcessEngineImpl) engine).getProcessEngineConfiguration().getJobExecutor()
         .getLockTimeInMillis();
     ClockUtil.setCurrentTime(new Date(
@@ -223,11 +226,12 @@ class JobsRunWhereCreatedPreparedTest {
             .toList());
   }
 
-  /** Prepares every job; the one with {@code key} only once {@code released}. */
+  /** Prepares every job; the one with {@code key} only once {@code released}, after it started. */
   private Function<String, ContinuationPreparation.Prepared> slowFor(
       String slowKey, CountDownLatch released) {
     return key -> {
       if (key.equals(slowKey)) {
+        slowStarted.countDown();
         await(released);
       }
       return new Work(key);
