@@ -226,7 +226,7 @@ class JobsRunWhereCreatedPreparedTest {
             .toList());
   }
 
-  /** Prepares every job; the one with {@code key} only once {@code released}, after it started. */
+  /** Prepares every job; the one with {@code slowKey} only once {@code released}, after it started. */
   private Function<String, ContinuationPreparation.Prepared> slowFor(
       String slowKey, CountDownLatch released) {
     return key -> {
