@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.ProcessEngineLogger;
@@ -92,7 +93,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   private static final AtomicInteger PREPARING = new AtomicInteger();
 
   private static final ExecutorService UNLOCKER =
-      Executors.newSingleThreadExecutor(daemon("relay-job-unlock"));
+      Executors.newSingleThreadExecutor(daemon(() -> "relay-job-unlock"));
 
   private final HandOverLine line;
   private final Duration leastLockLeft;
@@ -130,11 +131,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
             1,
             TimeUnit.MINUTES,
             new LinkedBlockingQueue<>(),
-            task -> {
-              Thread thread = new Thread(task, "relay-prepare-" + PREPARING.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+            daemon(() -> "relay-prepare-" + PREPARING.incrementAndGet()));
     this.preparing.allowCoreThreadTimeOut(true);
   }
 
@@ -273,11 +270,11 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   static final Duration GATHERING = Duration.ofMillis(5);
 
   private static final ScheduledExecutorService GATHERING_ENDS =
-      Executors.newSingleThreadScheduledExecutor(daemon("relay-job-gathering"));
+      Executors.newSingleThreadScheduledExecutor(daemon(() -> "relay-job-gathering"));
 
-  private static ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(Supplier<String> names) {
     return task -> {
-      Thread thread = new Thread(task, name);
+      Thread thread = new Thread(task, names.get());
       thread.setDaemon(true);
       return thread;
     };
