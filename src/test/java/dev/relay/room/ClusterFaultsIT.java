@@ -84,7 +84,9 @@ class ClusterFaultsIT {
     dataSource.setJdbcUrl(postgres.jdbcUrl());
     dataSource.setUsername("postgres");
     dataSource.setMaximumPoolSize(4);
-    dataSource.setConnectionTimeout(1_000);
+    // the checks' own connections: after the database's restart new ones may take seconds on a
+    // busy machine, and a check that could not connect would fail the run for the test's sake
+    dataSource.setConnectionTimeout(15_000);
     jdbc = new JdbcTemplate(dataSource);
     portA = ChildJvm.freePort();
     portB = ChildJvm.freePort();
