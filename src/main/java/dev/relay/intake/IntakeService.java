@@ -31,8 +31,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * room's instance in one transaction, so an accepted message always has an instance that will
  * take it, and a failed intake leaves nothing behind, not even a gap in the room's sequence.
  * {@link #acceptAll} does the same for a batch (the Kafka intake's poll) in one transaction, and so
- * do the intakes of one room that arrive while the room's previous one is stored
- * ({@link SameRoomIntakes}).
+ * do the intakes of one room that arrive while the room's previous one is stored, and the rooms'
+ * stores that fall due while every store thread is busy ({@link SameRoomIntakes}).
  */
 @Service
 public class IntakeService {
@@ -44,7 +44,7 @@ public class IntakeService {
    */
   private static final int ATTEMPTS = 5;
 
-  /** The most waiting intakes of a room that one store takes: bounds a shared transaction. */
+  /** The most intakes of a room that one store takes, and about the most it shares: bounds it. */
   private static final int MOST_TOGETHER = 50;
 
   private static final Logger log = LoggerFactory.getLogger(IntakeService.class);
@@ -127,17 +127,18 @@ public class IntakeService {
     }
   }
 
-  private List<Intake> acceptTogether(List<NewMessage> ofOneRoom) {
+  private List<Intake> acceptTogether(List<NewMessage> messages) {
+    String roomId = messages.get(0).roomId();
+    boolean oneRoom = messages.stream().allMatch(message -> message.roomId().equals(roomId));
     List<Intake> intakes;
-    try (var logged = MessageLog.open(null, ofOneRoom.get(0).roomId())) {
-      intakes = acceptAll(ofOneRoom);
+    try (var logged = MessageLog.open(null, oneRoom ? roomId : null)) {
+      intakes = acceptAll(messages);
     }
     // each intake's line names its message, as a lone intake's does (grep messageId=…)
     for (int i = 0; i < intakes.size(); i++) {
-      NewMessage message = ofOneRoom.get(i);
+      NewMessage message = messages.get(i);
       try (var logged = MessageLog.open(message.messageId(), message.roomId())) {
-        log.debug(
-            "Intake: {}, stored with {} more of its room", intakes.get(i).kind(), intakes.size() - 1);
+        log.debug("Intake: {}, stored with {} more", intakes.get(i).kind(), intakes.size() - 1);
       }
     }
     return intakes;

@@ -6,8 +6,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -20,10 +22,16 @@ import java.util.function.Function;
  * after that shared commit. An intake that finds its room quiet is stored at once, alone: there is
  * no window to wait for.
  *
+ * <p>The rooms' stores that fall due while every store thread is busy share one transaction too:
+ * the next free thread takes all of them (about {@code most} intakes), so a node behind commits
+ * once for many rooms' intakes, where it would commit for each, and a quiet node stores each at
+ * once, as before.
+ *
  * <p>The stores run on {@code stores}, not on the request threads: a node that cannot store
  * intakes as fast as they come makes them wait in memory, while its request threads stay free for
  * the providers' webhooks, whose ACKs are what moves its rooms on. When a shared store fails, each
- * of its intakes is stored on its own, so one intake's failure is its own answer only.
+ * room's intakes are stored on their own, then each intake, so one intake's failure is its own
+ * answer only.
  */
 final class SameRoomIntakes {
 
@@ -33,12 +41,14 @@ final class SameRoomIntakes {
   private final Executor stores;
   // a room is here while one of its stores runs or is due; its queue holds the intakes waiting
   private final ConcurrentHashMap<String, Deque<Waiting>> busyRooms = new ConcurrentHashMap<>();
+  // the rooms' stores due, in the order they fell due: a room has at most one here or running
+  private final Queue<Due> due = new ConcurrentLinkedQueue<>();
 
   /**
    * @param storeOne stores one message in a transaction of its own
-   * @param storeTogether stores several messages of one room in one transaction, answering each in
-   *     their order
-   * @param most the most intakes one store takes
+   * @param storeTogether stores several messages, of one room or several, in one transaction,
+   *     answering each in their order
+   * @param most the most intakes of a room that one store takes, and about the most of all rooms
    * @param stores runs the stores
    */
   SameRoomIntakes(
@@ -72,7 +82,7 @@ final class SameRoomIntakes {
         });
     if (quiet[0]) {
       try {
-        stores.execute(() -> storeThenWaiting(roomId, List.of(mine)));
+        submit(new Due(roomId, List.of(mine)));
       } catch (RejectedExecutionException stopping) {
         // the node stops: this room's intakes are not stored here, and each says so
         List<Waiting> refused = new ArrayList<>(List.of(mine));
@@ -86,12 +96,40 @@ final class SameRoomIntakes {
     return mine.answer;
   }
 
-  private void storeThenWaiting(String roomId, List<Waiting> batch) {
+  /**
+   * Queues the room's store and has a store thread take what is due.
+   *
+   * @throws RejectedExecutionException the node stops and no store thread took it
+   */
+  private void submit(Due store) {
+    due.add(store);
     try {
-      store(batch);
+      stores.execute(this::storeDue);
+    } catch (RejectedExecutionException stopping) {
+      if (due.remove(store)) {
+        throw stopping;
+      }
+    }
+  }
+
+  /** Takes the stores due, in their order, until they hold {@code most} intakes, and runs them. */
+  private void storeDue() {
+    List<Due> taken = new ArrayList<>();
+    int intakes = 0;
+    for (Due next; intakes < most && (next = due.poll()) != null; intakes += next.batch().size()) {
+      taken.add(next);
+    }
+    if (!taken.isEmpty()) { // else another thread took them
+      storeThenWaiting(taken);
+    }
+  }
+
+  private void storeThenWaiting(List<Due> taken) {
+    try {
+      store(taken);
     } finally {
-      batch.forEach(Waiting::unanswered);
-      storeWaiting(roomId);
+      taken.forEach(store -> store.batch().forEach(Waiting::unanswered));
+      taken.forEach(store -> storeWaiting(store.roomId()));
     }
   }
 
@@ -112,35 +150,50 @@ final class SameRoomIntakes {
     if (batch.isEmpty()) {
       return;
     }
+    Due next = new Due(roomId, batch);
     try {
-      stores.execute(() -> storeThenWaiting(roomId, batch));
+      submit(next);
     } catch (RejectedExecutionException stopping) {
       // the node stops: what it has received is still stored, on this thread
-      storeThenWaiting(roomId, batch);
+      storeThenWaiting(List.of(next));
     }
   }
 
-  private void store(List<Waiting> batch) {
-    if (batch.size() > 1) {
-      try {
-        List<Intake> answers =
-            storeTogether.apply(batch.stream().map(waiting -> waiting.message).toList());
-        for (int i = 0; i < batch.size(); i++) {
-          batch.get(i).answered(answers.get(i));
-        }
-        return;
-      } catch (RuntimeException together) {
-        // one by one below, each with its own answer or failure
-      }
+  private void store(List<Due> taken) {
+    if (taken.size() > 1
+        && together(taken.stream().flatMap(store -> store.batch().stream()).toList())) {
+      return;
     }
-    for (Waiting waiting : batch) {
-      try {
-        waiting.answered(storeOne.apply(waiting.message));
-      } catch (RuntimeException failure) {
-        waiting.failed(failure);
+    for (Due store : taken) {
+      if (store.batch().size() > 1 && together(store.batch())) {
+        continue;
+      }
+      for (Waiting waiting : store.batch()) {
+        try {
+          waiting.answered(storeOne.apply(waiting.message));
+        } catch (RuntimeException failure) {
+          waiting.failed(failure);
+        }
       }
     }
   }
+
+  /** Stores the intakes in one transaction and answers them: false when that failed. */
+  private boolean together(List<Waiting> batch) {
+    try {
+      List<Intake> answers =
+          storeTogether.apply(batch.stream().map(waiting -> waiting.message).toList());
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).answered(answers.get(i));
+      }
+      return true;
+    } catch (RuntimeException failed) {
+      return false; // smaller stores next, each with its own answer or failure
+    }
+  }
+
+  /** A room's next store: its intakes, in the order they arrived. */
+  private record Due(String roomId, List<Waiting> batch) {}
 
   /** An intake: its message and, once stored, its answer. */
   private static final class Waiting {

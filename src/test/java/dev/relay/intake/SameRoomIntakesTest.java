@@ -7,6 +7,7 @@ import dev.relay.delivery.Message;
 import dev.relay.delivery.MessageStatus;
 import dev.relay.delivery.NewMessage;
 import dev.relay.intake.IntakeService.Intake;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +128,51 @@ class SameRoomIntakesTest {
   }
 
   @Test
+  void storesThatFallDueWhileEveryStoreThreadIsBusy_shareOneStore_eachRoomInItsOrder()
+      throws Exception {
+    Future<Intake> held = heldInItsStore("a-1", "room-A");
+    Future<Intake> alsoHeld = heldInItsStore("b-1", "room-B"); // both store threads busy
+    List<Future<Intake>> due = new ArrayList<>();
+    for (String[] intake : new String[][] {{"c-1", "room-C"}, {"d-1", "room-D"}, {"d-2", "room-D"},
+        {"e-1", "room-E"}}) {
+      due.add(intakes.accept(message(intake[0], intake[1])));
+    }
+
+    holds.get("a-1").countDown(); // one store thread free, the other still held
+
+    for (Future<Intake> answer : due) {
+      answer(answer);
+    }
+    answer(held);
+    holds.get("b-1").countDown();
+    answer(alsoHeld);
+    // d-2 arrived while room-D's store was due: it waits for that one, then goes in the next
+    assertThat(stores).containsSubsequence(List.of("c-1", "d-1", "e-1"), List.of("d-2"));
+    assertThat(answer(due.get(1)).message().sequence())
+        .isLessThan(answer(due.get(2)).message().sequence());
+  }
+
+  @Test
+  void whenTheStoreOfSeveralRoomsFails_eachRoomIsStoredOnItsOwn() throws Exception {
+    failingTogether = "c-1";
+    Future<Intake> held = heldInItsStore("a-1", "room-A");
+    Future<Intake> alsoHeld = heldInItsStore("b-1", "room-B");
+    List<Future<Intake>> due = List.of(
+        intakes.accept(message("c-1", "room-C")), intakes.accept(message("d-1", "room-D")));
+
+    holds.get("a-1").countDown();
+
+    assertThat(answer(due.get(0)).message().messageId()).isEqualTo("c-1");
+    assertThat(answer(due.get(1)).message().messageId()).isEqualTo("d-1");
+    answer(held);
+    holds.get("b-1").countDown();
+    answer(alsoHeld);
+    assertThat(stores)
+        .contains(List.of("c-1"), List.of("d-1"))
+        .doesNotContain(List.of("c-1", "d-1"));
+  }
+
+  @Test
   void theRoomIsQuietAgainAfterItsStores() throws Exception {
     List<Future<Intake>> answers = arriveWhileTheFirstStores("m-1", "m-2");
     releaseTheFirst();
@@ -193,12 +240,21 @@ class SameRoomIntakesTest {
 
   /** The first intake of room-A stores and is held there; the others arrive meanwhile. */
   private List<Future<Intake>> arriveWhileTheFirstStores(String... messageIds) {
-    holds.put(messageIds[0], new CountDownLatch(1));
     List<Future<Intake>> answers = new ArrayList<>();
-    for (String messageId : messageIds) {
-      answers.add(intakes.accept(message(messageId, "room-A")));
+    answers.add(heldInItsStore(messageIds[0], "room-A"));
+    for (int i = 1; i < messageIds.length; i++) {
+      answers.add(intakes.accept(message(messageIds[i], "room-A")));
     }
     return answers;
+  }
+
+  /** The intake stores, alone, and is held there until released; it holds a store thread. */
+  private Future<Intake> heldInItsStore(String messageId, String roomId) {
+    holds.put(messageId, new CountDownLatch(1));
+    Future<Intake> answer = intakes.accept(message(messageId, roomId));
+    // once its store has it, no other store can take it along
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> storedOn.containsKey(messageId));
+    return answer;
   }
 
   private void releaseTheFirst() {
