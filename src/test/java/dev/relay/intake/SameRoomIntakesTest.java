@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the room's intakes share: the ones that arrive while the room's store runs go in its next
- * store, in arrival order, and each gets its own answer; the stores run on the store threads, and
- * an intake waiting for its room holds none. Stores are fakes that record what they were given; a
- * latch holds the first store, so the others arrive while it runs.
+ * store, in arrival order, and each gets its own answer; the stores of several rooms that fall due
+ * while every store thread is busy go in one; the stores run on the store threads, and an intake
+ * waiting for its room holds none. Stores are fakes that record what they were given; a latch
+ * holds a store, so the others arrive while it runs.
  */
 class SameRoomIntakesTest {
 
