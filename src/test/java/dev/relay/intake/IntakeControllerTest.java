@@ -12,7 +12,6 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
-import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.asyncDispatch;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
@@ -32,8 +31,11 @@ import dev.relay.intake.IntakeService.Intake;
 import dev.relay.support.TestChannels;
 import dev.relay.timeline.Timeline;
 import dev.relay.web.ApiProperties;
+import dev.relay.web.AsyncAnswers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +57,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.mock.web.MockAsyncContext;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
@@ -70,7 +73,7 @@ import org.springframework.test.web.servlet.ResultActions;
     includeFilters = @Filter(type = FilterType.REGEX, pattern = "dev\\.relay\\.web\\.ApiSecurity"),
     properties = "relay.api.tokens=" + IntakeControllerTest.API_TOKEN)
 @EnableConfigurationProperties(ApiProperties.class)
-@Import({TestChannels.class, MessageViews.class, SimpleMeterRegistry.class})
+@Import({TestChannels.class, MessageViews.class, SimpleMeterRegistry.class, AsyncAnswers.class})
 class IntakeControllerTest {
 
   static final String API_TOKEN = "slice-api-token";
@@ -175,11 +178,67 @@ class IntakeControllerTest {
             .andExpect(request().asyncStarted())
             .andReturn();
     assertThat(waiting.getResponse().isCommitted()).isFalse();
+    assertThat(waiting.getResponse().getContentAsString()).isEmpty();
+
+    // answered by the thread that stored it, without passing through Spring MVC again
+    storing.complete(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
+    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
+    assertThat(waiting.getResponse().getStatus()).isEqualTo(202);
+    assertThat(waiting.getResponse().getHeader("Location")).isEqualTo("/api/messages/m-123");
+    assertThat(waiting.getResponse().getContentType()).isEqualTo(MediaType.APPLICATION_JSON_VALUE);
+    assertThat(json.readTree(waiting.getResponse().getContentAsString()).path("messageId").asText())
+        .isEqualTo("m-123");
+  }
+
+  @Test
+  void intakeStillStoring_thenAConflict_409_problem() throws Exception {
+    CompletableFuture<Intake> storing = new CompletableFuture<>();
+    when(intake.accept(any())).thenReturn(storing);
+    MvcResult waiting =
+        mvc.perform(
+                post("/api/messages")
+                    .header(HttpHeaders.AUTHORIZATION, BEARER)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .content(json.writeValueAsString(validRequest())))
+            .andExpect(request().asyncStarted())
+            .andReturn();
+
+    storing.complete(new Intake(Intake.Kind.CONFLICT, stored(MessageStatus.QUEUED)));
+
+    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
+    assertThat(waiting.getResponse().getStatus()).isEqualTo(409);
+    assertThat(MediaType.parseMediaType(waiting.getResponse().getContentType()))
+        .matches(MediaType.APPLICATION_PROBLEM_JSON::isCompatibleWith);
+    assertThat(json.readTree(waiting.getResponse().getContentAsString()).path("title").asText())
+        .isEqualTo("Conflict");
+  }
+
+  @Test
+  void intakeStillStoringWhenTheContainerGivesUp_503_problem_andTheLateAnswerDropped() throws Exception {
+    CompletableFuture<Intake> storing = new CompletableFuture<>();
+    when(intake.accept(any())).thenReturn(storing);
+    MvcResult waiting =
+        mvc.perform(
+                post("/api/messages")
+                    .header(HttpHeaders.AUTHORIZATION, BEARER)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .content(json.writeValueAsString(validRequest())))
+            .andExpect(request().asyncStarted())
+            .andReturn();
+
+    MockAsyncContext context = (MockAsyncContext) waiting.getRequest().getAsyncContext();
+    for (AsyncListener listener : context.getListeners()) { // the container's async timeout
+      listener.onTimeout(new AsyncEvent(context));
+    }
+    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
+    assertThat(waiting.getResponse().getStatus()).isEqualTo(503);
+    assertThat(MediaType.parseMediaType(waiting.getResponse().getContentType()))
+        .matches(MediaType.APPLICATION_PROBLEM_JSON::isCompatibleWith);
+    String problem = waiting.getResponse().getContentAsString();
 
     storing.complete(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
-    mvc.perform(asyncDispatch(waiting))
-        .andExpect(status().isAccepted())
-        .andExpect(jsonPath("$.messageId").value("m-123"));
+    assertThat(waiting.getResponse().getStatus()).isEqualTo(503);
+    assertThat(waiting.getResponse().getContentAsString()).isEqualTo(problem);
   }
 
   @Test
@@ -398,16 +457,13 @@ class IntakeControllerTest {
     return send(json.writeValueAsString(request));
   }
 
-  /** The request, and its answer: an intake's comes once it is stored, asynchronously. */
+  /** The request, and its answer: the intake's future is done already, so it is answered at once. */
   private ResultActions send(String body) throws Exception {
-    ResultActions sent =
-        mvc.perform(
-            post("/api/messages")
-                .header(HttpHeaders.AUTHORIZATION, BEARER)
-                .contentType(MediaType.APPLICATION_JSON)
-                .content(body));
-    MvcResult result = sent.andReturn();
-    return result.getRequest().isAsyncStarted() ? mvc.perform(asyncDispatch(result)) : sent;
+    return mvc.perform(
+        post("/api/messages")
+            .header(HttpHeaders.AUTHORIZATION, BEARER)
+            .contentType(MediaType.APPLICATION_JSON)
+            .content(body));
   }
 
   private void intakeAnswers(Intake.Kind kind, MessageStatus status) {
