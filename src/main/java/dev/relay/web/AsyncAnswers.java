@@ -7,6 +7,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.web.servlet.WebMvcProperties;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
@@ -26,9 +28,10 @@ import org.springframework.web.servlet.HandlerMapping;
  * holding a request thread meanwhile. A handler that returns the work's future instead is
  * answered by a second pass of the request through Tomcat, every filter, the handler lookup and
  * Spring MVC's dispatch: a sixteenth of a node's CPU at 100 intakes a second (docs/benchmarks.md,
- * session 30). A failure, and a request still waiting when the container's async timeout ends it
- * (503), are answered by the application's exception handlers ({@link ProblemHandler}), as a
- * handler's own exception would be.
+ * session 30). The wait is bounded as Spring MVC bounds its asynchronous requests ({@code
+ * spring.mvc.async.request-timeout}). A failure, and a request still waiting when that ends (503),
+ * are answered by the application's exception handlers ({@link ProblemHandler}), as a handler's
+ * own exception would be.
  */
 @Component
 public class AsyncAnswers {
@@ -37,12 +40,15 @@ public class AsyncAnswers {
 
   private final ObjectMapper json;
   private final HandlerExceptionResolver problems;
+  private final Duration timeout;
 
   AsyncAnswers(
       ObjectMapper json,
-      @Qualifier("handlerExceptionResolver") HandlerExceptionResolver problems) {
+      @Qualifier("handlerExceptionResolver") HandlerExceptionResolver problems,
+      WebMvcProperties mvc) {
     this.json = json;
     this.problems = problems;
+    this.timeout = mvc.getAsync().getRequestTimeout();
   }
 
   /**
@@ -58,6 +64,9 @@ public class AsyncAnswers {
       return;
     }
     AsyncContext waiting = request.startAsync(request, response);
+    if (timeout != null) { // Spring MVC's own for its asynchronous requests; none: the container's
+      waiting.setTimeout(timeout.toMillis());
+    }
     AtomicBoolean answered = new AtomicBoolean();
     waiting.addListener(
         new AsyncListener() {

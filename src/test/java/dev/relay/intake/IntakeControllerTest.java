@@ -179,6 +179,9 @@ class IntakeControllerTest {
             .andReturn();
     assertThat(waiting.getResponse().isCommitted()).isFalse();
     assertThat(waiting.getResponse().getContentAsString()).isEmpty();
+    assertThat(waiting.getRequest().getAsyncContext().getTimeout())
+        .as("waits however long the store takes (spring.mvc.async.request-timeout=-1)")
+        .isNegative();
 
     // answered by the thread that stored it, without passing through Spring MVC again
     storing.complete(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
