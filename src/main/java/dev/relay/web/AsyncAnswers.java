@@ -27,8 +27,8 @@ import org.springframework.web.servlet.HandlerMapping;
  * Answers a request once its work is done, from the thread that finishes the work, without
  * holding a request thread meanwhile. A handler that returns the work's future instead is
  * answered by a second pass of the request through Tomcat, every filter, the handler lookup and
- * Spring MVC's dispatch: a sixteenth of a node's CPU at 100 intakes a second (docs/benchmarks.md,
- * session 30). The wait is bounded as Spring MVC bounds its asynchronous requests ({@code
+ * Spring MVC's dispatch: an eighth of a node's CPU at 100 intakes a second, of which writing the
+ * answer here saves two thirds (docs/benchmarks.md, session 30). The wait is bounded as Spring MVC bounds its asynchronous requests ({@code
  * spring.mvc.async.request-timeout}). A failure, and a request still waiting when that ends (503),
  * are answered by the application's exception handlers ({@link ProblemHandler}), as a handler's
  * own exception would be.
@@ -123,8 +123,8 @@ public class AsyncAnswers {
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
       }
-    } catch (IOException gone) { // the client went away: nothing to answer
-      log.debug("Answer not written: {}", gone.toString());
+    } catch (IOException unwritten) { // the client went away: nothing to answer
+      log.debug("Answer not written: {}", unwritten.toString());
     }
   }
 

@@ -167,16 +167,7 @@ class IntakeControllerTest {
   @Test
   void intakeStillStoring_requestWaitsWithoutItsThread_answered202OnceStored() throws Exception {
     CompletableFuture<Intake> storing = new CompletableFuture<>();
-    when(intake.accept(any())).thenReturn(storing);
-
-    MvcResult waiting =
-        mvc.perform(
-                post("/api/messages")
-                    .header(HttpHeaders.AUTHORIZATION, BEARER)
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .content(json.writeValueAsString(validRequest())))
-            .andExpect(request().asyncStarted())
-            .andReturn();
+    MvcResult waiting = sentWhileStoring(storing);
     assertThat(waiting.getResponse().isCommitted()).isFalse();
     assertThat(waiting.getResponse().getContentAsString()).isEmpty();
     assertThat(waiting.getRequest().getAsyncContext().getTimeout())
@@ -196,15 +187,7 @@ class IntakeControllerTest {
   @Test
   void intakeStillStoring_thenAConflict_409_problem() throws Exception {
     CompletableFuture<Intake> storing = new CompletableFuture<>();
-    when(intake.accept(any())).thenReturn(storing);
-    MvcResult waiting =
-        mvc.perform(
-                post("/api/messages")
-                    .header(HttpHeaders.AUTHORIZATION, BEARER)
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .content(json.writeValueAsString(validRequest())))
-            .andExpect(request().asyncStarted())
-            .andReturn();
+    MvcResult waiting = sentWhileStoring(storing);
 
     storing.complete(new Intake(Intake.Kind.CONFLICT, stored(MessageStatus.QUEUED)));
 
@@ -219,15 +202,7 @@ class IntakeControllerTest {
   @Test
   void intakeStillStoringWhenTheContainerGivesUp_503_problem_andTheLateAnswerDropped() throws Exception {
     CompletableFuture<Intake> storing = new CompletableFuture<>();
-    when(intake.accept(any())).thenReturn(storing);
-    MvcResult waiting =
-        mvc.perform(
-                post("/api/messages")
-                    .header(HttpHeaders.AUTHORIZATION, BEARER)
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .content(json.writeValueAsString(validRequest())))
-            .andExpect(request().asyncStarted())
-            .andReturn();
+    MvcResult waiting = sentWhileStoring(storing);
 
     MockAsyncContext context = (MockAsyncContext) waiting.getRequest().getAsyncContext();
     for (AsyncListener listener : context.getListeners()) { // the container's async timeout
@@ -467,6 +442,18 @@ class IntakeControllerTest {
             .header(HttpHeaders.AUTHORIZATION, BEARER)
             .contentType(MediaType.APPLICATION_JSON)
             .content(body));
+  }
+
+  /** A valid request whose intake is still being stored: it waits, its request thread free. */
+  private MvcResult sentWhileStoring(CompletableFuture<Intake> storing) throws Exception {
+    when(intake.accept(any())).thenReturn(storing);
+    return mvc.perform(
+            post("/api/messages")
+                .header(HttpHeaders.AUTHORIZATION, BEARER)
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(json.writeValueAsString(validRequest())))
+        .andExpect(request().asyncStarted())
+        .andReturn();
   }
 
   private void intakeAnswers(Intake.Kind kind, MessageStatus status) {
