@@ -191,10 +191,7 @@ class IntakeControllerTest {
 
     storing.complete(new Intake(Intake.Kind.CONFLICT, stored(MessageStatus.QUEUED)));
 
-    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
-    assertThat(waiting.getResponse().getStatus()).isEqualTo(409);
-    assertThat(MediaType.parseMediaType(waiting.getResponse().getContentType()))
-        .matches(MediaType.APPLICATION_PROBLEM_JSON::isCompatibleWith);
+    assertAnsweredWithProblem(waiting, 409);
     assertThat(json.readTree(waiting.getResponse().getContentAsString()).path("title").asText())
         .isEqualTo("Conflict");
   }
@@ -208,10 +205,7 @@ class IntakeControllerTest {
     for (AsyncListener listener : context.getListeners()) { // the container's async timeout
       listener.onTimeout(new AsyncEvent(context));
     }
-    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
-    assertThat(waiting.getResponse().getStatus()).isEqualTo(503);
-    assertThat(MediaType.parseMediaType(waiting.getResponse().getContentType()))
-        .matches(MediaType.APPLICATION_PROBLEM_JSON::isCompatibleWith);
+    assertAnsweredWithProblem(waiting, 503);
     String problem = waiting.getResponse().getContentAsString();
 
     storing.complete(new Intake(Intake.Kind.ACCEPTED, stored(MessageStatus.QUEUED)));
@@ -454,6 +448,13 @@ class IntakeControllerTest {
                 .content(json.writeValueAsString(validRequest())))
         .andExpect(request().asyncStarted())
         .andReturn();
+  }
+
+  private static void assertAnsweredWithProblem(MvcResult waiting, int status) {
+    assertThat(waiting.getRequest().isAsyncStarted()).as("request completed").isFalse();
+    assertThat(waiting.getResponse().getStatus()).isEqualTo(status);
+    assertThat(MediaType.parseMediaType(waiting.getResponse().getContentType()))
+        .matches(MediaType.APPLICATION_PROBLEM_JSON::isCompatibleWith);
   }
 
   private void intakeAnswers(Intake.Kind kind, MessageStatus status) {
