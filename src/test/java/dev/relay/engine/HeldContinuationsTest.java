@@ -1,6 +1,9 @@
 package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -18,6 +21,7 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 /**
@@ -31,6 +35,7 @@ class HeldContinuationsTest {
   private final List<String> asked = new CopyOnWriteArrayList<>();
   private final List<String> called = new ArrayList<>();
   private Optional<Instant> answer = Optional.empty();
+  private ObjectProvider<ContinuationAdmission> admissions;
   private ProcessEngine engine;
   private ManagementService management;
 
@@ -42,10 +47,9 @@ class HeldContinuationsTest {
       return answer;
     };
     beans.addBean("admission", admission);
+    admissions = spy(beans.getBeanProvider(ContinuationAdmission.class));
     StandaloneInMemProcessEngineConfiguration configuration =
-        InMemoryEngines.with(
-            "held-continuations",
-            new HeldContinuations(beans.getBeanProvider(ContinuationAdmission.class)));
+        InMemoryEngines.with("held-continuations", new HeldContinuations(admissions));
     configuration.setBeans(Map.of("called", called));
     engine = configuration.buildProcessEngine();
     management = engine.getManagementService();
@@ -92,6 +96,17 @@ class HeldContinuationsTest {
     management.executeJob(held.getId());
 
     assertThat(called).containsExactly("m-1");
+  }
+
+  @Test
+  void theAdmission_isLookedUpOnce_notForEachJob() {
+    engine.getRuntimeService().startProcessInstanceByKey("call", "m-1");
+    engine.getRuntimeService().startProcessInstanceByKey("call", "m-2");
+
+    management.createJobQuery().list().forEach(job -> management.executeJob(job.getId()));
+
+    assertThat(asked).containsExactlyInAnyOrder("m-1", "m-2");
+    verify(admissions, times(1)).getIfAvailable();
   }
 
   @Test

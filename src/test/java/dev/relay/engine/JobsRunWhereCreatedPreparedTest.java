@@ -1,6 +1,9 @@
 package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 
 import java.time.Duration;
 import java.util.Date;
@@ -24,6 +27,7 @@ import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 /**
@@ -45,6 +49,7 @@ class JobsRunWhereCreatedPreparedTest {
   private final Runs runs = new Runs();
   private final CountDownLatch slowStarted = new CountDownLatch(1);
   private volatile Function<String, ContinuationPreparation.Prepared> preparing;
+  private ObjectProvider<ContinuationPreparation> preparations;
   private ProcessEngine engine;
   private RuntimeService runtime;
 
@@ -56,11 +61,11 @@ class JobsRunWhereCreatedPreparedTest {
           + (runs.list.isEmpty() ? ", before the run" : ", after the run"));
       return preparing.apply(key);
     });
+    preparations = spy(beans.getBeanProvider(ContinuationPreparation.class));
     StandaloneInMemProcessEngineConfiguration configuration =
         InMemoryEngines.with(
             "jobs-run-where-created-prepared",
-            new JobsRunWhereCreated(
-                LEAST_LOCK_LEFT, 10, beans.getBeanProvider(ContinuationPreparation.class), 1),
+            new JobsRunWhereCreated(LEAST_LOCK_LEFT, 10, preparations, 1),
             new HeldContinuations(
                 new StaticListableBeanFactory().getBeanProvider(ContinuationAdmission.class)));
     configuration.setJobExecutor(InMemoryEngines.activeJobExecutor(jobThread));
@@ -86,6 +91,18 @@ class JobsRunWhereCreatedPreparedTest {
     assertThat(runs.list).containsExactly("m-1 on job-thread, with m-1 prepared");
     assertThat(exited).as("dropped after the run").containsExactly("m-1 on job-thread");
     assertThat(runtime.createProcessInstanceQuery().processInstanceId(instance).count()).isZero();
+  }
+
+  @Test
+  void thePreparation_isLookedUpOnce_notForEachJob() throws Exception {
+    preparing = key -> new Work(key);
+
+    start("m-1");
+    start("m-2");
+
+    assertThat(runs.list)
+        .containsExactly("m-1 on job-thread, with m-1 prepared", "m-2 on job-thread, with m-2 prepared");
+    verify(preparations, times(1)).getIfAvailable();
   }
 
   @Test
