@@ -24,12 +24,19 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.runtime.EventSubscription;
 import org.camunda.bpm.engine.runtime.Incident;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
+import org.springframework.context.event.ApplicationEventMulticaster;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -42,6 +49,7 @@ import org.springframework.http.ResponseEntity;
 abstract class DeliveryScenarios extends DeliveryIntegrationTest {
 
   private final ObjectMapper json = new ObjectMapper();
+  @Autowired private ApplicationContext context;
 
   @Test
   void happyPath_oneProviderCall_roomWaitsForTheAck_deliveredByWebhook_thenRead() throws Exception {
@@ -148,6 +156,35 @@ abstract class DeliveryScenarios extends DeliveryIntegrationTest {
         .anyMatch(line -> line.startsWith("relay_messages_waiting "))
         .anyMatch(line -> line.startsWith("relay_engine_incidents "))
         .anyMatch(line -> line.startsWith("relay_engine_jobs_due "));
+  }
+
+  @Test
+  void aDelivery_publishesNoEngineEventsAsSpringEvents_nobodyListensForThem() throws Exception {
+    List<Object> published = new CopyOnWriteArrayList<>();
+    ApplicationListener<ApplicationEvent> listener =
+        event -> {
+          Object payload = event instanceof PayloadApplicationEvent<?> p ? p.getPayload() : event;
+          if (payload.getClass().getName().startsWith("org.camunda.")) {
+            published.add(payload);
+          }
+        };
+    ApplicationEventMulticaster events = context.getBean(ApplicationEventMulticaster.class);
+    events.addApplicationListener(listener);
+    try {
+      String id = newId("quiet");
+      String room = newId("room");
+      api.send(newMessageOn(PATIENT_CHANNEL, id, room, "text of " + id, null));
+      awaitRoomWaitsForReport(room, id);
+      assertThat(webhookOf(PATIENT_CHANNEL).send(delivered(id))).isEqualTo(200);
+
+      assertThat(api.status(id)).isEqualTo("DELIVERED");
+      assertThat(passedActivities(roomInstance(room).getId()))
+          .as("history is still written")
+          .contains("Task_DispatchMessage", AWAIT_DELIVERY_REPORT);
+      assertThat(published).isEmpty();
+    } finally {
+      events.removeApplicationListener(listener);
+    }
   }
 
   @Test
