@@ -24,11 +24,14 @@ class ProviderStatusLog {
       "insert into relay_provider_status (channel, provider_message_id, reference, status,"
           + " reported_at, received_at, outcome) values (?, ?, ?, ?, ?, ?, %s)";
 
+  private static final String INSERT_WITH_OUTCOME = INSERT.formatted("?");
+
   // an index each, the message's own key first: one "or" over both columns read both indexes
-  private static final String NOTED_OR_UNKNOWN =
-      "(select case when exists (select 1 from relay_message where message_id = ? and channel = ?)"
-          + " or exists (select 1 from relay_message where provider_message_id = ? and channel = ?)"
-          + " then 'NOTED' else 'UNKNOWN' end)";
+  private static final String INSERT_NOTED_OR_UNKNOWN =
+      INSERT.formatted(
+          "(select case when exists (select 1 from relay_message where message_id = ? and channel = ?)"
+              + " or exists (select 1 from relay_message where provider_message_id = ? and channel = ?)"
+              + " then 'NOTED' else 'UNKNOWN' end)");
 
   /**
    * Notes {@code sent} statuses, one statement each and one round trip for all, without a lock:
@@ -37,7 +40,7 @@ class ProviderStatusLog {
    */
   void noteSent(List<ProviderStatus> sent) {
     jdbc.batchUpdate(
-        INSERT.formatted(NOTED_OR_UNKNOWN),
+        INSERT_NOTED_OR_UNKNOWN,
         sent.stream()
             .map(s -> arguments(
                 s, s.reference(), s.channel(), s.providerMessageId(), s.channel()))
@@ -45,7 +48,7 @@ class ProviderStatusLog {
   }
 
   void record(ProviderStatus status, ProviderStatus.Outcome outcome) {
-    jdbc.update(INSERT.formatted("?"), arguments(status, outcome.name()));
+    jdbc.update(INSERT_WITH_OUTCOME, arguments(status, outcome.name()));
   }
 
   /** Each status with its outcome, in one round trip. */
@@ -54,7 +57,7 @@ class ProviderStatusLog {
     for (int i = 0; i < statuses.size(); i++) {
       rows.add(arguments(statuses.get(i), outcomes.get(i).name()));
     }
-    jdbc.batchUpdate(INSERT.formatted("?"), rows);
+    jdbc.batchUpdate(INSERT_WITH_OUTCOME, rows);
   }
 
   private static Object[] arguments(ProviderStatus status, Object... outcomeArguments) {
