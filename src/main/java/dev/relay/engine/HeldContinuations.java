@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.camunda.bpm.engine.delegate.Expression;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.BpmnParseUtil;
@@ -46,7 +47,8 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
   /** Its value is an expression on the execution; its result is the admission's key. */
   static final String PROPERTY = "waitForAdmission";
 
-  private static final PropertyKey<String> KEY = new PropertyKey<>(PROPERTY);
+  // parsed once, with the diagram: a job evaluates it, and so does its preparation
+  private static final PropertyKey<Expression> KEY = new PropertyKey<>(PROPERTY);
 
   private final ObjectProvider<ContinuationAdmission> admission;
 
@@ -76,15 +78,11 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
    */
   static String keyOf(ExecutionEntity execution, String activityId) {
     ActivityImpl activity = execution.getProcessDefinition().findActivity(activityId);
-    String expression = activity == null ? null : activity.getProperties().get(KEY);
+    Expression expression = activity == null ? null : activity.getProperties().get(KEY);
     if (expression == null) {
       return null;
     }
-    Object key =
-        Context.getProcessEngineConfiguration()
-            .getExpressionManager()
-            .createExpression(expression)
-            .getValue(execution);
+    Object key = expression.getValue(execution);
     return key == null ? null : key.toString();
   }
 
@@ -95,7 +93,10 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     public void parseServiceTask(Element element, ScopeImpl scope, ActivityImpl activity) {
       Map<String, String> properties = BpmnParseUtil.parseCamundaExtensionProperties(element);
       if (properties != null && properties.containsKey(PROPERTY)) {
-        activity.getProperties().set(KEY, properties.get(PROPERTY));
+        activity.getProperties().set(KEY,
+            Context.getProcessEngineConfiguration()
+                .getExpressionManager()
+                .createExpression(properties.get(PROPERTY)));
       }
     }
   }
