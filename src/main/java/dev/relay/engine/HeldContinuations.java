@@ -86,7 +86,11 @@ class HeldContinuations extends AbstractProcessEnginePlugin {
     return key == null ? null : key.toString();
   }
 
-  /** The engine keeps a service task's extension properties only for external tasks. */
+  /**
+   * Keeps the property, parsed, on its activity: the engine keeps a service task's extension
+   * properties only for external tasks. A value that is not an expression fails the deployment,
+   * as any of the diagram's expressions would.
+   */
   static class KeepProperty extends AbstractBpmnParseListener {
 
     @Override

@@ -1,6 +1,7 @@
 package dev.relay.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
@@ -107,6 +108,16 @@ class HeldContinuationsTest {
 
     assertThat(asked).containsExactlyInAnyOrder("m-1", "m-2");
     verify(admissions, times(1)).getIfAvailable();
+  }
+
+  @Test
+  void aKeyThatIsNotAnExpression_failsTheDeployment_notEachJob() {
+    assertThatThrownBy(
+            () -> InMemoryEngines.deployCallingTask(engine, "${true}", "${messageId"))
+        .hasMessageContaining("${messageId");
+    assertThat(engine.getRepositoryService().createProcessDefinitionQuery().count())
+        .as("only the diagram deployed before")
+        .isEqualTo(1);
   }
 
   @Test
