@@ -28,10 +28,10 @@ import org.springframework.web.servlet.HandlerMapping;
  * holding a request thread meanwhile. A handler that returns the work's future instead is
  * answered by a second pass of the request through Tomcat, every filter, the handler lookup and
  * Spring MVC's dispatch: an eighth of a node's CPU at 100 intakes a second, of which writing the
- * answer here saves two thirds (docs/benchmarks.md, session 30). The wait is bounded as Spring MVC bounds its asynchronous requests ({@code
- * spring.mvc.async.request-timeout}). A failure, and a request still waiting when that ends (503),
- * are answered by the application's exception handlers ({@link ProblemHandler}), as a handler's
- * own exception would be.
+ * answer here saves two thirds (docs/benchmarks.md, session 30). The wait is bounded as Spring MVC
+ * bounds its asynchronous requests ({@code spring.mvc.async.request-timeout}). A failure, and a
+ * request still waiting when that ends (503), are answered by the application's exception
+ * handlers ({@link ProblemHandler}), as a handler's own exception would be.
  */
 @Component
 public class AsyncAnswers {
