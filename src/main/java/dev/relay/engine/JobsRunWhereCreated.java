@@ -66,8 +66,12 @@ import org.springframework.util.function.SingletonSupplier;
  * rather than going back to acquisition: a node behind that handed its dispatches to acquisition
  * spent a lock update and a commit more on each, and fell further behind (docs/benchmarks.md,
  * session 21). However long it waited, a job starts only with its lock lasting at least the
- * provider timeout and a margin more; a lock shorter than that is renewed first, by an update that
- * fails if another node has acquired the job since its lock ran out, and then this node leaves it.
+ * provider timeout and a margin more, or the margin alone when its provider call was made ahead; a
+ * lock shorter than that is renewed first, by an update that fails if another node has acquired
+ * the job since its lock ran out, and then this node leaves it. A preparation makes the provider
+ * call, so it starts under the same rule as an unprepared job: a node behind renews the lock of a
+ * job whose preparation's turn came late, and prepares it still, rather than leave the call to the
+ * job thread, alone and outside the shared runs below (docs/benchmarks.md, session 32).
  *
  * <p>A job whose activity is prepared ({@link ContinuationPreparation}: a provider call) is first
  * prepared by a thread of its own, then handed to the job threads as above: a job thread is held
@@ -113,8 +117,8 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   }
 
   /**
-   * @param leastLockLeft how long a job's lock must still last when it starts: its provider call
-   *     and its database work
+   * @param leastLockLeft how long a job's lock must still last when it, or its preparation,
+   *     starts: its provider call and its database work
    * @param preparingThreads the threads that prepare jobs ({@link ContinuationPreparation}) before
    *     they are handed to the job threads
    */
@@ -251,7 +255,12 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       String processInstanceId,
       Date lockedUntil,
       String key,
-      ContinuationPreparation preparer) {}
+      ContinuationPreparation preparer) {
+
+    Handed lockedUntil(Date renewed) {
+      return new Handed(executor, engine, jobId, processInstanceId, renewed, key, preparer);
+    }
+  }
 
   /** A handed job with the work done ahead for it (null: none). */
   private record Run(Handed handed, Prepared prepared) {}
@@ -265,7 +274,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    */
   private void handOver(List<Handed> all) {
     Gathering gathering = new Gathering(all.size());
-    all.forEach(handed -> prepare(handed, prepared -> gathering.ready(new Run(handed, prepared))));
+    all.forEach(handed -> prepare(handed, gathering::ready));
   }
 
   /** How long the first prepared job of a transaction waits for the others. */
@@ -294,16 +303,19 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       this.expected = expected;
     }
 
+    /** @param run null: the job is no longer this node's to run */
     void ready(Run run) {
       List<Run> now;
       synchronized (this) {
         arrived++;
         if (started) {
-          now = List.of(run); // after the others went
+          now = run == null ? List.of() : List.of(run); // after the others went
         } else {
-          ready.add(run);
+          if (run != null) {
+            ready.add(run);
+          }
           if (arrived < expected) {
-            if (ready.size() == 1) {
+            if (run != null && ready.size() == 1) {
               GATHERING_ENDS.schedule(this::end, GATHERING.toNanos(), TimeUnit.NANOSECONDS);
             }
             return;
@@ -312,7 +324,9 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
           now = ready;
         }
       }
-      start(now);
+      if (!now.isEmpty()) {
+        start(now);
+      }
     }
 
     private void end() {
@@ -327,33 +341,58 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   }
 
   /**
-   * Has the job's preparation run on a thread of its own, then hands on what it did. A
-   * preparation that fails leaves the job all of its work, and so does one whose turn came too late
-   * to finish within the job's lock (its threads all busy with slow calls): it might still be
-   * calling when another node takes the job over.
+   * Has the job's preparation run on a thread of its own, then hands on the job with what it did.
+   * A job whose turn came with less of its lock left than the preparation may take (the preparing
+   * threads all busy: a node behind) has its lock renewed first, so that no other node takes it
+   * over while its provider call is made here; should another node have taken it already, it is
+   * that node's, and nothing of it is done here. A preparation that fails, or a renewal that cannot
+   * be made, leaves the job all of its work.
    */
-  private void prepare(Handed handed, Consumer<Prepared> then) {
+  private void prepare(Handed handed, Consumer<Run> then) {
     if (handed.key() == null) {
-      then.accept(null);
+      then.accept(new Run(handed, null));
       return;
     }
     try {
       preparing.execute(
           () -> {
-            Prepared prepared = null;
-            long lockLeft =
-                handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
-            try {
-              prepared =
-                  lockLeft < leastLockLeft.toMillis() ? null : handed.preparer().prepare(handed.key());
-            } catch (RuntimeException e) {
-              log.warn("Job {} runs unprepared: {}", handed.jobId(), e.toString());
+            Handed held = handed;
+            if (lockLeft(handed) < leastLockLeft.toMillis()) {
+              try {
+                held = renewed(handed);
+              } catch (RuntimeException e) {
+                log.warn("Job {} runs unprepared: {}", handed.jobId(), e.toString());
+                then.accept(new Run(handed, null));
+                return;
+              }
+              if (held == null) {
+                then.accept(null); // taken over by another node, run or gone
+                return;
+              }
             }
-            then.accept(prepared);
+            Prepared prepared = null;
+            try {
+              prepared = held.preparer().prepare(held.key());
+            } catch (RuntimeException e) {
+              log.warn("Job {} runs unprepared: {}", held.jobId(), e.toString());
+            }
+            then.accept(new Run(held, prepared));
           });
     } catch (RejectedExecutionException stopping) {
-      then.accept(null);
+      then.accept(new Run(handed, null));
     }
+  }
+
+  private static long lockLeft(Handed handed) {
+    return handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
+  }
+
+  /**
+   * How long a job's lock must still last as its run starts: its provider call, unless that was
+   * made ahead, and its database work.
+   */
+  private long leastLockLeft(Prepared prepared) {
+    return prepared == null ? leastLockLeft.toMillis() : JobLockTime.MARGIN.toMillis();
   }
 
   private void start(List<Run> runs) {
@@ -422,18 +461,18 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   private boolean runTogether(List<Run> runs) {
     Handed first = runs.get(0).handed();
     ProcessEngineConfigurationImpl configuration = first.engine().getProcessEngineConfiguration();
-    long lockLeft = first.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
     Map<String, String> jobByInstance = new LinkedHashMap<>();
     List<Run> ordered = new ArrayList<>(runs);
     ordered.sort(BY_KEY);
     for (Run run : ordered) {
       if (run.prepared() == null
+          || lockLeft(run.handed()) < leastLockLeft(run.prepared())
           || run.handed().processInstanceId() == null
           || jobByInstance.put(run.handed().processInstanceId(), run.handed().jobId()) != null) {
         return false;
       }
     }
-    if (!first.executor().isActive() || lockLeft < leastLockLeft.toMillis()) {
+    if (!first.executor().isActive()) {
       return false;
     }
     JobExecutorContext together = new JobExecutorContext();
@@ -484,8 +523,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
       unlock(commands, jobId);
       return;
     }
-    long lockLeft = handed.lockedUntil().getTime() - ClockUtil.getCurrentTime().getTime();
-    if (lockLeft < leastLockLeft.toMillis() && !relock(commands, handed)) {
+    if (lockLeft(handed) < leastLockLeft(prepared) && renewed(handed) == null) {
       return; // run or taken over by then, or gone
     }
     JobExecutorContext context = new JobExecutorContext();
@@ -540,28 +578,34 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
   }
 
   /**
-   * Renews the lock of a job that waited long in the line, if it is still the lock this node set:
-   * once that ran out any node may have acquired the job, this one's acquisition too, and the
+   * Renews the lock of a job that waited long on this node, if it is still the lock this node
+   * set: once that ran out any node may have acquired the job, this one's acquisition too, and the
    * renewal's update then fails on the job's revision or finds another lock.
+   *
+   * @return the job with its renewed lock; null when it is no longer this node's (run or taken
+   *     over by then, or gone)
    */
-  private static boolean relock(CommandExecutor commands, Handed handed) {
+  private static Handed renewed(Handed handed) {
     JobExecutor executor = handed.executor();
+    Date lockedUntil =
+        new Date(ClockUtil.getCurrentTime().getTime() + executor.getLockTimeInMillis());
     try {
-      return commands.execute(
-          context -> {
-            JobEntity job = context.getJobManager().findJobById(handed.jobId());
-            if (job == null
-                || !executor.getLockOwner().equals(job.getLockOwner())
-                || job.getLockExpirationTime() == null
-                || job.getLockExpirationTime().getTime() != handed.lockedUntil().getTime()) {
-              return false;
-            }
-            job.setLockExpirationTime(
-                new Date(ClockUtil.getCurrentTime().getTime() + executor.getLockTimeInMillis()));
-            return true;
-          });
+      boolean renewed =
+          handed.engine().getProcessEngineConfiguration().getCommandExecutorTxRequired().execute(
+              context -> {
+                JobEntity job = context.getJobManager().findJobById(handed.jobId());
+                if (job == null
+                    || !executor.getLockOwner().equals(job.getLockOwner())
+                    || job.getLockExpirationTime() == null
+                    || job.getLockExpirationTime().getTime() != handed.lockedUntil().getTime()) {
+                  return false;
+                }
+                job.setLockExpirationTime(lockedUntil);
+                return true;
+              });
+      return renewed ? handed.lockedUntil(lockedUntil) : null;
     } catch (OptimisticLockingException acquiredMeanwhile) {
-      return false;
+      return null;
     }
   }
 

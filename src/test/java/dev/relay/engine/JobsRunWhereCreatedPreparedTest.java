@@ -16,13 +16,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.ProcessEngineImpl;
 import org.camunda.bpm.engine.impl.cfg.StandaloneInMemProcessEngineConfiguration;
 import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,13 +37,15 @@ import org.springframework.beans.factory.support.StaticListableBeanFactory;
  * A job whose activity carries {@value HeldContinuations#PROPERTY} is prepared, by a thread of its
  * own, before it is handed to the job threads; its run then has the work done for it, and only its
  * run: what it leaves is dropped after. A job without the property, or whose key cannot be
- * evaluated, or whose preparation fails, finds nothing to do or could no longer finish within the
- * job's lock, runs as it would have.
+ * evaluated, or whose preparation fails or finds nothing to do, runs as it would have. A job whose
+ * preparation's turn comes late for its lock has the lock renewed first, unless another node has
+ * taken it over; prepared, it needs only the margin for its database work left when it runs.
  */
 class JobsRunWhereCreatedPreparedTest {
 
   private static final String JOB_THREAD = "job-thread";
   private static final Duration LEAST_LOCK_LEFT = Duration.ofSeconds(15);
+  private static final String ANOTHER_NODE = "another-node";
 
   private final ExecutorService jobThread =
       Executors.newSingleThreadExecutor(task -> new Thread(task, JOB_THREAD));
@@ -48,6 +53,11 @@ class JobsRunWhereCreatedPreparedTest {
   private final List<String> exited = new CopyOnWriteArrayList<>();
   private final Runs runs = new Runs();
   private final CountDownLatch slowStarted = new CountDownLatch(1);
+  // by late message: how long its job's lock still lasted as its preparation began
+  private final Map<String, Long> lockLeftWhenPrepared = new ConcurrentHashMap<>();
+  // the threads that updated a job: none but a lock's renewal here
+  private final List<String> jobUpdates = new CopyOnWriteArrayList<>();
+  private JobsRunWhereCreated plugin;
   private volatile Function<String, ContinuationPreparation.Prepared> preparing;
   private ObjectProvider<ContinuationPreparation> preparations;
   private ProcessEngine engine;
@@ -57,7 +67,7 @@ class JobsRunWhereCreatedPreparedTest {
   void engine() {
     StaticListableBeanFactory beans = new StaticListableBeanFactory();
     beans.addBean("preparation", (ContinuationPreparation) key -> {
-      prepared.add(key + " on " + Thread.currentThread().getName().replaceAll("\\d+$", "N")
+      prepared.add(key + " on " + threadName()
           + (runs.list.isEmpty() ? ", before the run" : ", after the run"));
       return preparing.apply(key);
     });
@@ -65,9 +75,14 @@ class JobsRunWhereCreatedPreparedTest {
     StandaloneInMemProcessEngineConfiguration configuration =
         InMemoryEngines.with(
             "jobs-run-where-created-prepared",
-            new JobsRunWhereCreated(LEAST_LOCK_LEFT, 10, preparations, 1),
+            plugin = new JobsRunWhereCreated(LEAST_LOCK_LEFT, 10, preparations, 1),
             new HeldContinuations(
                 new StaticListableBeanFactory().getBeanProvider(ContinuationAdmission.class)));
+    configuration.setDataSource(StatementsNoted.onH2("jobs-run-where-created-prepared", sql -> {
+      if (sql.trim().startsWith("update ACT_RU_JOB")) {
+        jobUpdates.add(threadName());
+      }
+    }));
     configuration.setJobExecutor(InMemoryEngines.activeJobExecutor(jobThread));
     configuration.setBeans(Map.of("runs", runs));
     engine = configuration.buildProcessEngine();
@@ -150,31 +165,64 @@ class JobsRunWhereCreatedPreparedTest {
   }
 
   @Test
-  void aJobWhosePreparationsTurnCameTooLateForItsLock_runsUnprepared() throws Exception {
-    CountDownLatch slowCall = new CountDownLatch(1);
-    preparing = slowFor("slow", slowCall);
+  void aJobWhosePreparationsTurnCameLateForItsLock_hasItsLockRenewed_thenIsPrepared()
+      throws Exception {
     runs.done = new CountDownLatch(2);
 
-    // the one preparing thread busy with a slow call, the next job's preparation queued behind it
-    runtime.startProcessInstanceByKey("call", Map.of("messageId", "slow"));
-    runtime.startProcessInstanceByKey("call", Map.of("messageId", "late"));
-    // the clock moves only once the slow preparation is under way, so it alone finds lock left
-    assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    long lockTime = ((ProcessEngineImpl) engine).getProcessEngineConfiguration().getJobExecutor()
-        .getLockTimeInMillis();
-    ClockUtil.setCurrentTime(new Date(
-        System.currentTimeMillis() + lockTime - LEAST_LOCK_LEFT.toMillis() + 1000));
-    slowCall.countDown();
+    startBehindASlowPreparation("late", instance -> {});
 
     assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("both jobs ran").isTrue();
-    assertThat(prepared).singleElement().asString().startsWith("slow");
+    assertThat(prepared).map(p -> p.substring(0, p.indexOf(',')))
+        .containsExactly("slow on relay-prepare-N", "late on relay-prepare-N");
+    assertThat(lockLeftWhenPrepared.get("late"))
+        .as("renewed before its provider call, by the preparing thread")
+        .isGreaterThanOrEqualTo(LEAST_LOCK_LEFT.toMillis());
+    assertThat(jobUpdates).containsExactly("relay-prepare-N");
     assertThat(runs.list).containsExactlyInAnyOrder(
-        "slow on job-thread, with slow prepared", "late on job-thread, unprepared");
+        "slow on job-thread, with slow prepared", "late on job-thread, with late prepared");
+  }
+
+  @Test
+  void aJobAnotherNodeTookOver_beforeItsLatePreparation_isNeitherPreparedNorRunHere()
+      throws Exception {
+    runs.done = new CountDownLatch(1);
+
+    String late = startBehindASlowPreparation("late", this::anotherNodeAcquires);
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the slow one ran").isTrue();
+    Awaitility.await().until(() -> plugin.preparing() == 0);
+    jobThread.submit(() -> {}).get(10, TimeUnit.SECONDS);
+    assertThat(prepared).singleElement().asString().startsWith("slow");
+    assertThat(runs.list).containsExactly("slow on job-thread, with slow prepared");
+    assertThat(engine.getManagementService().createJobQuery().processInstanceId(late).list())
+        .singleElement()
+        .satisfies(job -> assertThat(((JobEntity) job).getLockOwner()).isEqualTo(ANOTHER_NODE));
+  }
+
+  @Test
+  void aPreparedJob_thatWaitedForAJobThread_needsOnlyTheMarginOfItsLockLeft_notTheCallsTime()
+      throws Exception {
+    preparing = key -> new Work(key);
+    CountDownLatch busy = new CountDownLatch(1);
+    jobThread.execute(() -> await(busy));
+    runs.done = new CountDownLatch(1);
+
+    runtime.startProcessInstanceByKey("call", Map.of("messageId", "m-1"));
+    Awaitility.await().until(() -> prepared.size() == 1 && plugin.preparing() == 0);
+    // less left than the provider's time, more than the margin for the job's database work
+    ClockUtil.setCurrentTime(new Date(System.currentTimeMillis() + lockTime()
+        - LEAST_LOCK_LEFT.toMillis() + 1000));
+    busy.countDown();
+
+    assertThat(runs.done.await(10, TimeUnit.SECONDS)).as("the job ran").isTrue();
+    assertThat(runs.list).containsExactly("m-1 on job-thread, with m-1 prepared");
+    assertThat(jobUpdates).as("its lock not renewed").isEmpty();
   }
 
   @Test
   void jobsOneTransactionCreated_arePreparedEach_thenRunTogether_inOneCommand_inTheirKeysOrder()
       throws Exception {
+    warmUp();
     preparing = key -> new Work(key);
     runs.done = new CountDownLatch(3);
 
@@ -197,6 +245,7 @@ class JobsRunWhereCreatedPreparedTest {
   @Test
   void jobsRunTogether_oneFails_nothingOfThemCommitted_eachRunsAgainOnItsOwn_withItsWorkDone()
       throws Exception {
+    warmUp();
     preparing = key -> new Work(key);
     runs.failOnce = "m-2";
     runs.done = new CountDownLatch(5); // m-1 together, then m-1, m-2 and m-3 each on their own
@@ -232,6 +281,80 @@ class JobsRunWhereCreatedPreparedTest {
     assertThat(runs.list).containsExactly(
         "m-1 on job-thread, with m-1 prepared", "slow on job-thread, with slow prepared");
     assertThat(runs.commands).hasSize(2);
+  }
+
+  /**
+   * Starts "slow", whose preparation holds the one preparing thread until released, then the
+   * instance of {@code lateKey}, whose preparation waits behind it; once the slow one is under way,
+   * moves the clock on so that the late job's lock lasts less than the provider's time; does
+   * {@code meanwhile} with the late instance, then releases the slow preparation.
+   *
+   * @return the late instance
+   */
+  private String startBehindASlowPreparation(String lateKey, Consumer<String> meanwhile)
+      throws Exception {
+    CountDownLatch slowCall = new CountDownLatch(1);
+    Function<String, ContinuationPreparation.Prepared> slow = slowFor("slow", slowCall);
+    preparing = key -> {
+      if (key.equals(lateKey)) {
+        lockLeftWhenPrepared.put(key, lockLeft(key));
+      }
+      return slow.apply(key);
+    };
+    runtime.startProcessInstanceByKey("call", Map.of("messageId", "slow"));
+    String late =
+        runtime.startProcessInstanceByKey("call", Map.of("messageId", lateKey)).getId();
+    assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    ClockUtil.setCurrentTime(new Date(System.currentTimeMillis() + lockTime()
+        - LEAST_LOCK_LEFT.toMillis() + 1000));
+    meanwhile.accept(late);
+    slowCall.countDown();
+    return late;
+  }
+
+  /** As another node's acquisition locks the instance's job once its lock has run out. */
+  private void anotherNodeAcquires(String instance) {
+    ((ProcessEngineImpl) engine).getProcessEngineConfiguration().getCommandExecutorTxRequired()
+        .execute(context -> {
+          JobEntity job = context.getJobManager().findJobsByProcessInstanceId(instance).get(0);
+          job.setLockOwner(ANOTHER_NODE);
+          job.setLockExpirationTime(new Date(ClockUtil.getCurrentTime().getTime() + 300_000));
+          return null;
+        });
+  }
+
+  /** How long the lock of the message's job still lasts, by the engine's clock. */
+  private long lockLeft(String messageId) {
+    String instance = runtime.createProcessInstanceQuery()
+        .variableValueEquals("messageId", messageId).singleResult().getId();
+    JobEntity job = (JobEntity) engine.getManagementService().createJobQuery()
+        .processInstanceId(instance).singleResult();
+    return job.getLockExpirationTime().getTime() - ClockUtil.getCurrentTime().getTime();
+  }
+
+  private long lockTime() {
+    return ((ProcessEngineImpl) engine).getProcessEngineConfiguration().getJobExecutor()
+        .getLockTimeInMillis();
+  }
+
+  private static String threadName() {
+    return Thread.currentThread().getName().replaceAll("\\d+$", "N");
+  }
+
+  /**
+   * Runs one job through preparation first and forgets it: a transaction's jobs are run together
+   * when all are prepared within {@link JobsRunWhereCreated#GATHERING} of the first, which a cold
+   * start of the preparing thread's first work can miss.
+   */
+  private void warmUp() throws Exception {
+    Function<String, ContinuationPreparation.Prepared> asked = preparing;
+    preparing = key -> new Work(key);
+    start("warm-up");
+    preparing = asked;
+    prepared.clear();
+    exited.clear();
+    runs.list.clear();
+    runs.commands.clear();
   }
 
   /** Starts an instance for each message, all in one transaction. */
