@@ -274,10 +274,11 @@ public final class Benchmark {
     if (options.warmUpMessages() == 0) {
       return;
     }
-    log("warm-up: " + options.warmUpMessages() + " messages at " + options.rate() + "/s");
+    log("warm-up: " + options.warmUpMessages() + " messages at "
+        + (options.warmUpRamps() ? options.warmUpFrom() + " rising to " : "") + options.rate() + "/s");
     LoadGenerator warmUp = new LoadGenerator(intakes, CHANNEL,
         Workload.warmUp(options.rooms(), options.messagesPerRoom()), options.warmUpMessages());
-    warmUp.openLoop(options.rate());
+    warmUp.openLoop(options.warmUpFrom(), options.rate());
     long start = System.nanoTime();
     boolean drained = warmUp.awaitAnswers(options.drainTimeout())
         && allDelivered(db, Workload.WARM_UP_ROOMS, left(options.drainTimeout(), start));

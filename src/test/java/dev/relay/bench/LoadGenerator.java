@@ -165,14 +165,28 @@ final class LoadGenerator implements Accounting.Intake {
    * was sent, not answered.
    */
   void openLoop(double rate) {
+    openLoop(rate, rate);
+  }
+
+  /**
+   * Open loop whose rate rises evenly from {@code from} to {@code to} over the requests: request i
+   * is due once the rate's integral reaches i.
+   */
+  void openLoop(double from, double to) {
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      long due = start + (long) (i * 1e9 / rate);
+      long due = start + (long) (due(i, count, from, to) * 1e9);
       for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
         LockSupport.parkNanos(wait);
       }
       send(i, due, null);
     }
+  }
+
+  /** Seconds from the start at which request i of n is due, the rate rising from → to. */
+  static double due(int i, int n, double from, double to) {
+    double rise = (to - from) * (from + to) / (2.0 * n); // per second, over n / mean rate
+    return rise == 0 ? i / from : (Math.sqrt(from * from + 2 * rise * i) - from) / rise;
   }
 
   /** Closed loop with {@code concurrency} requests at a time: as fast as Relay takes them. */

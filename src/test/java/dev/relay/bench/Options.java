@@ -17,6 +17,7 @@ import org.springframework.boot.convert.DurationStyle;
  * {@code 50ms}, {@code PT5M}). {@link #USAGE} says what each one does.
  *
  * @param rate intake requests per second, sent on schedule whatever the answers (open loop)
+ * @param warmUpFrom the warm-up's rate at its start, rising evenly to {@code rate} by its end
  */
 record Options(
     int rooms,
@@ -38,6 +39,7 @@ record Options(
     AckGateSetting ackGateTimeout,
     Duration drainTimeout,
     Duration warmUp,
+    double warmUpFrom,
     Duration settle,
     String heap,
     List<String> relayJvmArgs,
@@ -84,6 +86,10 @@ record Options(
         --drain-timeout=60s       how long to wait after the load for the last ACKs
         --warm-up=60s             unmeasured load at the same rate first, in rooms of their own,
                                   so that the JIT has compiled the hot paths (0s: none)
+        --warm-up-from=           the warm-up's rate at its start, rising evenly to --rate by its
+                                  end, as a load balancer's slow start brings a new node in: its
+                                  compiler has cores to spare while the load is light (blank:
+                                  --rate throughout)
         --settle=120s             the load's first part that the "settled" latencies leave out: a
                                   node may still be catching up there after its warm-up (0s: no
                                   settled figures)
@@ -125,6 +131,7 @@ record Options(
     DEFAULTS.put("ack-gate-timeout", "2s");
     DEFAULTS.put("drain-timeout", "60s");
     DEFAULTS.put("warm-up", "60s");
+    DEFAULTS.put("warm-up-from", "");
     DEFAULTS.put("settle", "120s");
     DEFAULTS.put("heap", "1g");
     DEFAULTS.put("relay-jvm-args", "");
@@ -139,6 +146,7 @@ record Options(
     require(rate > 0 && !duration.isNegative() && !duration.isZero(), "rate and duration must be > 0");
     require(dropRate >= 0 && dropRate <= 1, "drop-rate must be between 0 and 1");
     require(!warmUp.isNegative(), "warm-up must be >= 0");
+    require(warmUpFrom >= 0 && warmUpFrom <= rate, "warm-up-from must be between 0 and rate");
     require(!settle.isNegative(), "settle must be >= 0");
     require(!callbackBatch.isNegative(), "callback-batch must be >= 0");
     require(requestCost >= 0, "request-cost must be >= 0");
@@ -180,6 +188,9 @@ record Options(
           AckGateSetting.valueOf(values.get("ack-gate-timeout")),
           duration(values.get("drain-timeout")),
           duration(values.get("warm-up")),
+          values.get("warm-up-from").isBlank()
+              ? Double.parseDouble(values.get("rate"))
+              : Double.parseDouble(values.get("warm-up-from")),
           duration(values.get("settle")),
           values.get("heap"),
           withCollector(words(values.get("relay-jvm-args"))),
@@ -220,9 +231,14 @@ record Options(
     return !settle.isZero() && settle.compareTo(duration) < 0;
   }
 
-  /** Messages the warm-up sends: rate x warm-up. */
+  /** Messages the warm-up sends: its mean rate x warm-up. */
   int warmUpMessages() {
-    return messagesIn(warmUp);
+    return (int) Math.round((warmUpFrom + rate) / 2 * warmUp.toNanos() / 1e9);
+  }
+
+  /** Whether the warm-up's rate rises to the load's. */
+  boolean warmUpRamps() {
+    return warmUpFrom != rate;
   }
 
   private int messagesIn(Duration time) {
@@ -240,6 +256,7 @@ record Options(
         intake.name().toLowerCase(Locale.ROOT), openRooms,
         pg.name().toLowerCase(Locale.ROOT), argument(ackGateTimeout),
         number(warmUp.toMillis() / 1000.0), number(settle.toMillis() / 1000.0))
+        + (warmUpRamps() ? " --warm-up-from=" + number(warmUpFrom) : "")
         + (pgSettings.isEmpty() ? "" : " --pg-settings=" + String.join(",",
             pgSettings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()))
         // the node's collector among them: a figure depends on it

@@ -3,6 +3,7 @@ package dev.relay.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.relay.support.ChildJvm;
 import java.io.IOException;
@@ -11,7 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The benchmark runs a node as the image does, unless asked to run it otherwise. */
+/**
+ * The benchmark runs a node as the image does, unless asked to run it otherwise, and warms it up
+ * at the load's rate, or at one that rises to it.
+ */
 class OptionsTest {
 
   @Test
@@ -59,6 +63,34 @@ class OptionsTest {
     assertThat(tuned.commandLine())
         .as("the printed options say which settings the server ran with")
         .contains(" --pg-settings=autovacuum_naptime=10s,commit_delay=100 ");
+  }
+
+  @Test
+  void aWarmUpRunsAtTheRate_unlessItRisesFromAnother() {
+    Options plain = Options.parse("--rate=300", "--warm-up=300s");
+    assertThat(plain.warmUpMessages()).isEqualTo(90_000);
+    assertThat(plain.commandLine()).doesNotContain("--warm-up-from");
+
+    Options rising = Options.parse("--rate=300", "--warm-up=300s", "--warm-up-from=100");
+    assertThat(rising.warmUpMessages()).as("at 200/s on average").isEqualTo(60_000);
+    assertThat(rising.commandLine())
+        .as("the printed options say how the warm-up ran")
+        .contains(" --warm-up=300s ", " --warm-up-from=100");
+    assertThatThrownBy(() -> Options.parse("--rate=300", "--warm-up-from=301"))
+        .hasMessageContaining("warm-up-from must be between 0 and rate");
+  }
+
+  @Test
+  void aRisingRate_spacesItsRequestsFromTheFirstRateToTheLast_overTheirMeanRatesTime() {
+    int n = 60_000; // 100/s rising to 300/s: 300 s
+    assertThat(LoadGenerator.due(0, n, 100, 300)).isZero();
+    assertThat(LoadGenerator.due(1, n, 100, 300)).isCloseTo(0.01, within(1e-4));
+    assertThat(LoadGenerator.due(n, n, 100, 300)).isCloseTo(300, within(1e-6));
+    assertThat(LoadGenerator.due(n, n, 100, 300) - LoadGenerator.due(n - 1, n, 100, 300))
+        .isCloseTo(1 / 300.0, within(1e-5));
+    // in the first 150 s the rate rises from 100 to 200/s: 22,500 requests
+    assertThat(LoadGenerator.due(22_500, n, 100, 300)).isCloseTo(150, within(1e-6));
+    assertThat(LoadGenerator.due(300, 90_000, 300, 300)).isEqualTo(1.0);
   }
 
   @Test
