@@ -4,8 +4,9 @@ package dev.relay.engine;
  * Asked, on the node whose transaction created it, before an asynchronous continuation of an
  * activity that carries the extension property {@value HeldContinuations#PROPERTY} runs there: the
  * part of its work that needs no transaction is done first, by a thread of its own, so that the
- * job's thread is held only for the job's database work (see {@link JobsRunWhereCreated}). A job
- * run anywhere else, or a retry, does all of its work itself.
+ * job's thread is held only for the job's database work (see {@link JobsRunWhereCreated}), and its
+ * lock need then last only for that. A job run anywhere else, or a retry, does all of its work
+ * itself.
  */
 public interface ContinuationPreparation {
 

@@ -45,7 +45,8 @@ final class InMemoryEngines {
         leastLockLeft,
         lineCapacity,
         new StaticListableBeanFactory().getBeanProvider(ContinuationPreparation.class),
-        1);
+        1,
+        JobsRunWhereCreated.GATHERING);
   }
 
   /**
