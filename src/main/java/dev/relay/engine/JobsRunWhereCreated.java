@@ -102,7 +102,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
 
   private final HandOverLine line;
   private final Duration leastLockLeft;
-  private final Duration gathering;
+  private final Duration gatheringWindow;
   // resolved once found: a bean factory lookup per job cost ~1.4 % of a busy node's CPU
   private final Supplier<ContinuationPreparation> preparation;
   private final ThreadPoolExecutor preparing;
@@ -123,16 +123,16 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    *     starts: its provider call and its database work
    * @param preparingThreads the threads that prepare jobs ({@link ContinuationPreparation}) before
    *     they are handed to the job threads
-   * @param gathering how long the first prepared job of a transaction waits for the others
+   * @param gatheringWindow how long the first prepared job of a transaction waits for the others
    */
   JobsRunWhereCreated(
       Duration leastLockLeft,
       int lineCapacity,
       ObjectProvider<ContinuationPreparation> preparation,
       int preparingThreads,
-      Duration gathering) {
+      Duration gatheringWindow) {
     this.leastLockLeft = leastLockLeft;
-    this.gathering = gathering;
+    this.gatheringWindow = gatheringWindow;
     this.line = new HandOverLine(lineCapacity);
     this.preparation = SingletonSupplier.of(preparation::getIfAvailable);
     this.preparing =
@@ -274,8 +274,8 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
    * The jobs one transaction created, after its commit: each prepared, on threads of their own
    * and at the same time, then run together, in one transaction of the job threads (a busy
    * provider's callback moves several rooms on at once, each to its next dispatch). A room does not
-   * wait for another's slow preparation longer than the gathering window ({@link #GATHERING}): those prepared by then run
-   * together, the others each on its own as it is ready.
+   * wait for another's slow preparation longer than the gathering window ({@link #GATHERING} on a
+   * node): those prepared by then run together, the others each on its own as it is ready.
    */
   private void handOver(List<Handed> all) {
     Gathering gathering = new Gathering(all.size());
@@ -321,7 +321,7 @@ class JobsRunWhereCreated extends AbstractProcessEnginePlugin {
           }
           if (arrived < expected) {
             if (run != null && ready.size() == 1) {
-              GATHERING_ENDS.schedule(this::end, gathering.toNanos(), TimeUnit.NANOSECONDS);
+              GATHERING_ENDS.schedule(this::end, gatheringWindow.toNanos(), TimeUnit.NANOSECONDS);
             }
             return;
           }
