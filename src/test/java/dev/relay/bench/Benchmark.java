@@ -274,8 +274,8 @@ public final class Benchmark {
     if (options.warmUpMessages() == 0) {
       return;
     }
-    log("warm-up: " + options.warmUpMessages() + " messages at "
-        + (options.warmUpRamps() ? options.warmUpFrom() + " rising to " : "") + options.rate() + "/s");
+    String rising = options.warmUpRamps() ? options.warmUpFrom() + " rising to " : "";
+    log("warm-up: " + options.warmUpMessages() + " messages at " + rising + options.rate() + "/s");
     LoadGenerator warmUp = new LoadGenerator(intakes, CHANNEL,
         Workload.warmUp(options.rooms(), options.messagesPerRoom()), options.warmUpMessages());
     warmUp.openLoop(options.warmUpFrom(), options.rate());

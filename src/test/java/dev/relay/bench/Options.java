@@ -223,7 +223,7 @@ record Options(
 
   /** Messages the load sends: rate x duration. */
   int messages() {
-    return messagesIn(duration);
+    return messagesAt(rate, duration);
   }
 
   /** Whether the load runs past {@code settle}, so that it has settled figures. */
@@ -233,7 +233,7 @@ record Options(
 
   /** Messages the warm-up sends: its mean rate x warm-up. */
   int warmUpMessages() {
-    return (int) Math.round((warmUpFrom + rate) / 2 * warmUp.toNanos() / 1e9);
+    return messagesAt((warmUpFrom + rate) / 2, warmUp);
   }
 
   /** Whether the warm-up's rate rises to the load's. */
@@ -241,8 +241,8 @@ record Options(
     return warmUpFrom != rate;
   }
 
-  private int messagesIn(Duration time) {
-    return (int) Math.round(rate * time.toNanos() / 1e9);
+  private static int messagesAt(double meanRate, Duration time) {
+    return (int) Math.round(meanRate * time.toNanos() / 1e9);
   }
 
   /** The options as given on the command line, for the report. */
